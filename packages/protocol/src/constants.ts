@@ -1,0 +1,17 @@
+/** Limits and sizes of the protocol package. Unit and qualifier last (TigerBeetle style). */
+
+/** Largest length a string, bytes or array field may declare; frames are bounded well below. */
+export const fieldBytesMax = 100 * 1024 * 1024;
+
+/** Largest element count of an array field, so a hostile count cannot make us allocate. */
+export const arrayLengthMax = 1_000_000;
+
+/** Tagged fields per structure; Kafka uses a handful, a flood of them is an attack. */
+export const taggedFieldsMax = 1_000;
+
+/** A writer starts at this size and doubles as needed. */
+export const writerInitialBytes = 1024;
+
+/** Bytes of an unsigned varint holding 32 bits, and of a varlong holding 64 bits. */
+export const varintBytesMax = 5;
+export const varlongBytesMax = 10;

@@ -1,0 +1,290 @@
+/**
+ * A growable writer for Kafka's primitive types; the layouts are drawn in reader.ts.
+ *
+ * It owns one Buffer that doubles when full. `finish()` returns a view of the bytes written;
+ * `reset()` lets a caller reuse the allocation for the next message (hot paths keep one
+ * writer per connection).
+ */
+import { assert } from './assert.js';
+import { writerInitialBytes } from './constants.js';
+import type { TaggedFields } from './reader.js';
+
+const twoTo32 = 2 ** 32;
+
+export class Writer {
+  private buffer: Buffer;
+  /** Position of the next byte to write; also the count of bytes written. */
+  position = 0;
+
+  constructor(initialBytes = writerInitialBytes) {
+    this.buffer = Buffer.allocUnsafe(initialBytes);
+  }
+
+  reset(): void {
+    this.position = 0;
+  }
+
+  /** The bytes written so far, as a view (valid until the next write or reset). */
+  finish(): Buffer {
+    return this.buffer.subarray(0, this.position);
+  }
+
+  /** The bytes written so far, copied into a buffer of their own. */
+  finishCopy(): Buffer {
+    return Buffer.from(this.finish());
+  }
+
+  /** Makes room for `byteCount` more bytes. */
+  ensure(byteCount: number): void {
+    const needed = this.position + byteCount;
+    if (needed <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < needed) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.buffer.copy(grown, 0, 0, this.position);
+    this.buffer = grown;
+  }
+
+  writeInt8(value: number): void {
+    this.ensure(1);
+    this.buffer.writeInt8(value, this.position);
+    this.position += 1;
+  }
+
+  writeUInt8(value: number): void {
+    this.ensure(1);
+    this.buffer.writeUInt8(value, this.position);
+    this.position += 1;
+  }
+
+  writeBoolean(value: boolean): void {
+    this.writeInt8(value ? 1 : 0);
+  }
+
+  writeInt16(value: number): void {
+    this.ensure(2);
+    this.buffer.writeInt16BE(value, this.position);
+    this.position += 2;
+  }
+
+  writeUInt16(value: number): void {
+    this.ensure(2);
+    this.buffer.writeUInt16BE(value, this.position);
+    this.position += 2;
+  }
+
+  writeInt32(value: number): void {
+    this.ensure(4);
+    this.buffer.writeInt32BE(value, this.position);
+    this.position += 4;
+  }
+
+  writeUInt32(value: number): void {
+    this.ensure(4);
+    this.buffer.writeUInt32BE(value, this.position);
+    this.position += 4;
+  }
+
+  /** A safe-integer number as a big-endian int64. */
+  writeInt64(value: number): void {
+    this.ensure(8);
+    writeInt64At(this.buffer, value, this.position);
+    this.position += 8;
+  }
+
+  writeBigInt64(value: bigint): void {
+    this.ensure(8);
+    this.buffer.writeBigInt64BE(value, this.position);
+    this.position += 8;
+  }
+
+  writeFloat64(value: number): void {
+    this.ensure(8);
+    this.buffer.writeDoubleBE(value, this.position);
+    this.position += 8;
+  }
+
+  writeUnsignedVarInt(value: number): void {
+    assert(value >= 0 && value <= 0xffffffff, `unsigned varint out of range: ${value}`);
+    this.ensure(5);
+    let remaining = value >>> 0;
+    while (remaining > 0x7f) {
+      this.buffer[this.position++] = (remaining & 0x7f) | 0x80;
+      remaining >>>= 7;
+    }
+    this.buffer[this.position++] = remaining;
+  }
+
+  /** A signed int32, zigzag-encoded. */
+  writeVarInt(value: number): void {
+    this.writeUnsignedVarInt(((value << 1) ^ (value >> 31)) >>> 0);
+  }
+
+  /** A signed safe integer, zigzag-encoded as a varlong (BigInt keeps all 64 bits). */
+  writeVarLong(value: number): void {
+    assert(Number.isSafeInteger(value), `varlong not a safe integer: ${value}`);
+    if (value >= 0 && value < 2 ** 31) {
+      this.writeUnsignedVarInt(value * 2);
+      return;
+    }
+    const big = BigInt(value);
+    let remaining = BigInt.asUintN(64, (big << 1n) ^ (big >> 63n));
+    this.ensure(10);
+    while (remaining > 0x7fn) {
+      this.buffer[this.position++] = Number(remaining & 0x7fn) | 0x80;
+      remaining >>= 7n;
+    }
+    this.buffer[this.position++] = Number(remaining);
+  }
+
+  writeUuid(value: Buffer): void {
+    assert(value.length === 16, `uuid of ${value.length} bytes`);
+    this.writeRaw(value);
+  }
+
+  writeRaw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buffer.set(bytes, this.position);
+    this.position += bytes.length;
+  }
+
+  writeString(value: string): void {
+    this.writeNullableString(value);
+  }
+
+  writeNullableString(value: string | null): void {
+    if (value === null) {
+      this.writeInt16(-1);
+      return;
+    }
+    const length = Buffer.byteLength(value);
+    this.writeInt16(length);
+    this.writeUtf8(value, length);
+  }
+
+  writeCompactString(value: string): void {
+    this.writeCompactNullableString(value);
+  }
+
+  writeCompactNullableString(value: string | null): void {
+    if (value === null) {
+      this.writeUnsignedVarInt(0);
+      return;
+    }
+    const length = Buffer.byteLength(value);
+    this.writeUnsignedVarInt(length + 1);
+    this.writeUtf8(value, length);
+  }
+
+  writeBytes(value: Uint8Array): void {
+    this.writeNullableBytes(value);
+  }
+
+  writeNullableBytes(value: Uint8Array | null): void {
+    if (value === null) {
+      this.writeInt32(-1);
+      return;
+    }
+    this.writeInt32(value.length);
+    this.writeRaw(value);
+  }
+
+  writeCompactBytes(value: Uint8Array): void {
+    this.writeCompactNullableBytes(value);
+  }
+
+  writeCompactNullableBytes(value: Uint8Array | null): void {
+    if (value === null) {
+      this.writeUnsignedVarInt(0);
+      return;
+    }
+    this.writeUnsignedVarInt(value.length + 1);
+    this.writeRaw(value);
+  }
+
+  /** Varint-length bytes inside a record (-1 = null). */
+  writeVarIntBytes(value: Uint8Array | null): void {
+    if (value === null) {
+      this.writeVarInt(-1);
+      return;
+    }
+    this.writeVarInt(value.length);
+    this.writeRaw(value);
+  }
+
+  writeArray<T>(items: readonly T[], writeItem: (writer: Writer, item: T) => void): void {
+    this.writeNullableArray(items, writeItem);
+  }
+
+  writeNullableArray<T>(
+    items: readonly T[] | null,
+    writeItem: (writer: Writer, item: T) => void,
+  ): void {
+    if (items === null) {
+      this.writeInt32(-1);
+      return;
+    }
+    this.writeInt32(items.length);
+    for (const item of items) writeItem(this, item);
+  }
+
+  writeCompactArray<T>(items: readonly T[], writeItem: (writer: Writer, item: T) => void): void {
+    this.writeCompactNullableArray(items, writeItem);
+  }
+
+  writeCompactNullableArray<T>(
+    items: readonly T[] | null,
+    writeItem: (writer: Writer, item: T) => void,
+  ): void {
+    if (items === null) {
+      this.writeUnsignedVarInt(0);
+      return;
+    }
+    this.writeUnsignedVarInt(items.length + 1);
+    for (const item of items) writeItem(this, item);
+  }
+
+  /** Writes a tagged-field section; with no fields it is the single byte 0. */
+  writeTaggedFields(fields?: TaggedFields): void {
+    if (fields === undefined || fields.size === 0) {
+      this.writeUnsignedVarInt(0);
+      return;
+    }
+    const tags = [...fields.keys()].sort((a, b) => a - b);
+    this.writeUnsignedVarInt(tags.length);
+    for (const tag of tags) {
+      const value = fields.get(tag)!;
+      this.writeUnsignedVarInt(tag);
+      this.writeUnsignedVarInt(value.length);
+      this.writeRaw(value);
+    }
+  }
+
+  /** Reserves 4 bytes for an int32 filled in later by `patchInt32`; returns their position. */
+  reserveInt32(): number {
+    this.ensure(4);
+    const position = this.position;
+    this.position += 4;
+    return position;
+  }
+
+  patchInt32(position: number, value: number): void {
+    assert(position + 4 <= this.position, `patch at ${position} beyond ${this.position}`);
+    this.buffer.writeInt32BE(value, position);
+  }
+
+  private writeUtf8(value: string, length: number): void {
+    this.ensure(length);
+    this.buffer.write(value, this.position, length, 'utf8');
+    this.position += length;
+  }
+}
+
+/** Writes a safe-integer number as a big-endian int64 at `position`. */
+export function writeInt64At(buffer: Buffer, value: number, position: number): void {
+  assert(Number.isSafeInteger(value), `int64 not a safe integer: ${value}`);
+  const high = Math.floor(value / twoTo32);
+  const low = value - high * twoTo32;
+  buffer.writeInt32BE(high, position);
+  buffer.writeUInt32BE(low, position + 4);
+}
