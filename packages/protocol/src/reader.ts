@@ -168,7 +168,10 @@ export class Reader {
       if ((byte & 0x80) === 0) return value;
       shift += 7n;
       if (byteCount >= varlongBytesMax) {
-        throw new ProtocolError('varint_too_long', `varlong longer than 10 bytes at ${this.position}`);
+        throw new ProtocolError(
+          'varint_too_long',
+          `varlong longer than 10 bytes at ${this.position}`,
+        );
       }
     }
   }
