@@ -22,7 +22,7 @@
  * The CRC does not cover baseOffset, batchLength or partitionLeaderEpoch, so the broker can
  * assign offsets by writing baseOffset in place and store the batch exactly as it came.
  */
-import crc32c from 'crc-32/crc32c';
+import crc32c from 'crc-32/crc32c.js';
 import { kafkaError } from './error-codes.js';
 import { readInt64At } from './reader.js';
 import { writeInt64At } from './writer.js';
