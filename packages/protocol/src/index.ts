@@ -5,3 +5,7 @@ export * from './protocol-error.js';
 export * from './reader.js';
 export * from './record-batch-header.js';
 export * from './writer.js';
+export * from './api.js';
+export * from './fields.js';
+export * from './request-header.js';
+export * from './apis/api-versions.js';
