@@ -1,0 +1,190 @@
+/**
+ * One Kafka client connection: frames in, responses out, in request order.
+ *
+ * Requests are pipelined: each frame is handed to `dispatch` as soon as it is cut, so a
+ * handler starts before earlier responses are written, and responses are written strictly in
+ * arrival order. Handlers that change ordered state (appends to a partition) do so before
+ * their first await, so pipelined produce requests are applied in the order they came.
+ *
+ * Backpressure: reading pauses while the requests in flight or their bytes (requests being
+ * handled plus responses not yet flushed to the socket) are over their limits, or while the
+ * socket's write buffer is full; it resumes when they drain. A malformed frame closes this
+ * connection only.
+ */
+import type { Socket } from 'node:net';
+import { isAssertionError } from '@cairn/protocol';
+import { FrameDecoder } from './frame-decoder.js';
+
+/** A response is one buffer or several written back to back (to avoid copying records). */
+export type ResponseBytes = Buffer | readonly Buffer[];
+
+export interface ConnectionLimits {
+  frameBytesMax: number;
+  inflightRequestsMax: number;
+  inflightBytesMax: number;
+  idleMs: number;
+}
+
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+}
+
+/** Returns the response (with its size prefix) or null when the request gets none (acks=0). */
+export type Dispatch = (frame: Buffer, connection: ConnectionInfo) => Promise<ResponseBytes | null>;
+
+export interface ConnectionEvents {
+  onClose(connection: Connection): void;
+  onError(connection: Connection, error: Error): void;
+}
+
+interface Pending {
+  frameBytes: number;
+  response: ResponseBytes | null | undefined;
+  done: boolean;
+}
+
+export class Connection implements ConnectionInfo {
+  readonly remoteAddress: string;
+  private readonly decoder: FrameDecoder;
+  private readonly pending: Pending[] = [];
+  private inflightBytes = 0;
+  private writableFull = false;
+  private closed = false;
+  private drainedWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly limits: ConnectionLimits,
+    private readonly dispatch: Dispatch,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.decoder = new FrameDecoder(limits.frameBytesMax);
+    socket.setNoDelay(true);
+    socket.setTimeout(limits.idleMs);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.writableFull = false;
+      this.updateFlow();
+    });
+    socket.on('timeout', () => {
+      if (this.pending.length === 0) this.close();
+    });
+    socket.on('error', (error) => this.events.onError(this, error));
+    socket.on('close', () => this.onSocketClose());
+  }
+
+  get inflightRequestCount(): number {
+    return this.pending.length;
+  }
+
+  /** Stops reading; resolves once every request already read has been answered. */
+  drain(): Promise<void> {
+    this.socket.pause();
+    if (this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainedWaiters.push(resolve));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error) {
+      this.events.onError(this, error as Error);
+      this.close();
+      return;
+    }
+    for (const frame of frames) this.startRequest(frame);
+    this.updateFlow();
+  }
+
+  private startRequest(frame: Buffer): void {
+    const entry: Pending = { frameBytes: frame.length, response: undefined, done: false };
+    this.pending.push(entry);
+    this.inflightBytes += frame.length;
+    this.dispatch(frame, this).then(
+      (response) => this.complete(entry, response),
+      (error: unknown) => {
+        // Our own bug: crash, as assert() intends; restart and recovery are the designed path.
+        if (isAssertionError(error))
+          process.nextTick(() => {
+            throw error;
+          });
+        this.events.onError(this, error as Error);
+        this.close();
+      },
+    );
+  }
+
+  private complete(entry: Pending, response: ResponseBytes | null): void {
+    entry.response = response;
+    entry.done = true;
+    if (response !== null) this.inflightBytes += responseLength(response);
+    this.writeReady();
+  }
+
+  /** Writes every finished response at the head of the queue, in order. */
+  private writeReady(): void {
+    if (this.closed) return;
+    while (this.pending.length > 0 && this.pending[0]!.done) {
+      const entry = this.pending.shift()!;
+      this.inflightBytes -= entry.frameBytes;
+      if (entry.response === null || entry.response === undefined) continue;
+      const byteCount = responseLength(entry.response);
+      const release = () => {
+        this.inflightBytes -= byteCount;
+        this.updateFlow();
+      };
+      if (Buffer.isBuffer(entry.response)) {
+        if (!this.socket.write(entry.response, release)) this.writableFull = true;
+      } else {
+        this.socket.cork();
+        const parts = entry.response;
+        parts.forEach((part, index) => {
+          const full = !this.socket.write(part, index === parts.length - 1 ? release : undefined);
+          if (full) this.writableFull = true;
+        });
+        this.socket.uncork();
+      }
+    }
+    this.updateFlow();
+    if (this.pending.length === 0) this.notifyDrained();
+  }
+
+  private updateFlow(): void {
+    if (this.closed) return;
+    const overLimit =
+      this.writableFull ||
+      this.pending.length >= this.limits.inflightRequestsMax ||
+      this.inflightBytes >= this.limits.inflightBytesMax;
+    if (overLimit) this.socket.pause();
+    else if (this.drainedWaiters.length === 0) this.socket.resume();
+  }
+
+  private notifyDrained(): void {
+    const waiters = this.drainedWaiters;
+    this.drainedWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private onSocketClose(): void {
+    this.closed = true;
+    this.notifyDrained();
+    this.events.onClose(this);
+  }
+}
+
+function responseLength(response: ResponseBytes): number {
+  if (Buffer.isBuffer(response)) return response.length;
+  let length = 0;
+  for (const part of response as readonly Buffer[]) length += part.length;
+  return length;
+}

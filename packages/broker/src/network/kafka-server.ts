@@ -1,0 +1,92 @@
+/**
+ * The TCP listener for the Kafka protocol: accepts connections up to a limit, hands frames to
+ * the dispatcher through a Connection each, and shuts down gracefully (stop accepting, let
+ * in-flight requests finish within a grace period, then close every socket).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { Connection, type ConnectionLimits, type Dispatch } from './connection.js';
+
+export interface KafkaServerOptions {
+  host: string;
+  port: number;
+  connectionsMax: number;
+  limits: ConnectionLimits;
+  shutdownGraceMs: number;
+  logger: Logger;
+}
+
+export class KafkaServer {
+  private readonly server: Server;
+  private readonly connections = new Set<Connection>();
+  private nextConnectionId = 1;
+
+  private constructor(
+    private readonly options: KafkaServerOptions,
+    private readonly dispatch: Dispatch,
+  ) {
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** Listens and resolves with the bound port (useful with port 0). */
+  static async listen(options: KafkaServerOptions, dispatch: Dispatch): Promise<KafkaServer> {
+    const kafkaServer = new KafkaServer(options, dispatch);
+    await new Promise<void>((resolve, reject) => {
+      kafkaServer.server.once('error', reject);
+      kafkaServer.server.listen(options.port, options.host, () => {
+        kafkaServer.server.off('error', reject);
+        resolve();
+      });
+    });
+    return kafkaServer;
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting, waits for in-flight requests (at most the grace period), closes all. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const drained = Promise.all([...this.connections].map((connection) => connection.drain()));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.shutdownGraceMs);
+    });
+    await Promise.race([drained, grace]);
+    clearTimeout(timer);
+    for (const connection of this.connections) connection.close();
+    await closed;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.connections.size >= this.options.connectionsMax) {
+      this.options.logger.warn(
+        { remoteAddress: socket.remoteAddress, connectionsMax: this.options.connectionsMax },
+        'connection refused: too many connections',
+      );
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(
+      this.nextConnectionId++,
+      socket,
+      this.options.limits,
+      this.dispatch,
+      {
+        onClose: (closed) => this.connections.delete(closed),
+        onError: (failed, error) =>
+          this.options.logger.info(
+            { connectionId: failed.id, remoteAddress: failed.remoteAddress, err: error },
+            'connection error',
+          ),
+      },
+    );
+    this.connections.add(connection);
+  }
+}
