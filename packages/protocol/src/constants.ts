@@ -1,4 +1,5 @@
 /** Limits and sizes of the protocol package. Unit and qualifier last (TigerBeetle style). */
+import { assert } from './assert.js';
 
 /** Largest length a string, bytes or array field may declare; frames are bounded well below. */
 export const fieldBytesMax = 100 * 1024 * 1024;
@@ -15,3 +16,14 @@ export const writerInitialBytes = 1024;
 /** Bytes of an unsigned varint holding 32 bits, and of a varlong holding 64 bits. */
 export const varintBytesMax = 5;
 export const varlongBytesMax = 10;
+
+/**
+ * Largest records section a compressed batch may inflate to. A small compressed batch can
+ * claim gigabytes (a zip bomb); decompression stops here with CORRUPT_MESSAGE instead.
+ */
+export const decompressedBytesMax = 64 * 1024 * 1024;
+
+/** Uncompressed bytes per block of xerial-framed snappy: snappy-java's default, as Kafka's. */
+export const snappyXerialBlockBytes = 32 * 1024;
+
+assert(snappyXerialBlockBytes <= decompressedBytesMax, 'a snappy block must fit the limit');

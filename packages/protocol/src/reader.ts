@@ -243,6 +243,12 @@ export class Reader {
     return this.readRaw(checkLength(length, this.position));
   }
 
+  /** A varint-length UTF-8 string inside a record header; a header key is never null. */
+  readVarIntString(): string {
+    const length = this.readVarInt();
+    return this.readUtf8(checkLength(length, this.position));
+  }
+
   /** An int32-counted array. */
   readArray<T>(readItem: (reader: Reader) => T): T[] {
     const value = this.readNullableArray(readItem);

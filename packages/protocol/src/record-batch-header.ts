@@ -200,15 +200,45 @@ const problemMessages: Record<BatchProblem, string> = {
   bad_record_count: 'negative record count or lastOffsetDelta',
 };
 
-/** Throws CORRUPT_MESSAGE naming the problem and position unless the batch is valid. */
+/** Throws CORRUPT_MESSAGE naming the problem, position and values unless the batch is valid. */
 export function validateBatch(batch: Buffer, position = 0, end = batch.length): void {
   const problem = findBatchProblem(batch, position, end);
   if (problem !== null) {
     throw kafkaError(
       'CORRUPT_MESSAGE',
-      `record batch at byte ${position}: ${problemMessages[problem]}`,
+      `record batch at byte ${position}: ${problemMessages[problem]} ` +
+        `(${problemValues(problem, batch, position, end)})`,
     );
   }
+}
+
+/** The numbers that disagree, for the message; only reads what findBatchProblem checked. */
+function problemValues(problem: BatchProblem, batch: Buffer, position: number, end: number) {
+  const available = `${end - position} bytes available`;
+  switch (problem) {
+    case 'truncated_header':
+      return `${available}, a header is ${RECORD_BATCH_OVERHEAD}`;
+    case 'length_too_small':
+      return `batchLength ${readBatchLength(batch, position)}`;
+    case 'truncated_batch':
+      return `batchLength ${readBatchLength(batch, position)} + ${LOG_OVERHEAD}, ${available}`;
+    case 'bad_magic':
+      return `magic ${readMagic(batch, position)}`;
+    case 'bad_crc':
+      return (
+        `stored 0x${hex32(readCrc(batch, position))}, ` +
+        `computed 0x${hex32(computeBatchCrc(batch, position))}`
+      );
+    case 'bad_record_count':
+      return (
+        `recordCount ${readRecordCount(batch, position)}, ` +
+        `lastOffsetDelta ${readLastOffsetDelta(batch, position)}`
+      );
+  }
+}
+
+function hex32(value: number): string {
+  return value.toString(16).padStart(8, '0');
 }
 
 /**

@@ -38,7 +38,8 @@ export class Writer {
   ensure(byteCount: number): void {
     const needed = this.position + byteCount;
     if (needed <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
+    // max(1, ..): a writer created with 0 bytes would otherwise double 0 forever.
+    let size = Math.max(1, this.buffer.length) * 2;
     while (size < needed) size *= 2;
     const grown = Buffer.allocUnsafe(size);
     this.buffer.copy(grown, 0, 0, this.position);
@@ -212,6 +213,13 @@ export class Writer {
     this.writeRaw(value);
   }
 
+  /** A varint-length UTF-8 string inside a record header (never null). */
+  writeVarIntString(value: string): void {
+    const length = Buffer.byteLength(value);
+    this.writeVarInt(length);
+    this.writeUtf8(value, length);
+  }
+
   writeArray<T>(items: readonly T[], writeItem: (writer: Writer, item: T) => void): void {
     this.writeNullableArray(items, writeItem);
   }
@@ -287,4 +295,34 @@ export function writeInt64At(buffer: Buffer, value: number, position: number): v
   const low = value - high * twoTo32;
   buffer.writeInt32BE(high, position);
   buffer.writeUInt32BE(low, position + 4);
+}
+
+/** Bytes `writeUnsignedVarInt(value)` takes. */
+export function unsignedVarIntSizeBytes(value: number): number {
+  let remaining = value >>> 0;
+  let byteCount = 1;
+  while (remaining > 0x7f) {
+    remaining >>>= 7;
+    byteCount++;
+  }
+  return byteCount;
+}
+
+/** Bytes `writeVarInt(value)` takes: the zigzag form of an int32. */
+export function varIntSizeBytes(value: number): number {
+  return unsignedVarIntSizeBytes(((value << 1) ^ (value >> 31)) >>> 0);
+}
+
+/**
+ * Bytes `writeVarLong(value)` takes. Zigzag is 2v or -2v - 1; below 2^54 a double holds it
+ * closely enough to count 7-bit groups without BigInt.
+ */
+export function varLongSizeBytes(value: number): number {
+  let remaining = value >= 0 ? value * 2 : -value * 2 - 1;
+  let byteCount = 1;
+  while (remaining >= 0x80) {
+    remaining = Math.floor(remaining / 0x80);
+    byteCount++;
+  }
+  return byteCount;
 }
