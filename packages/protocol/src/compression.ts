@@ -95,7 +95,8 @@ export function compress(code: CompressionCode, data: Buffer): Buffer {
   return codecFor(code).compress(data);
 }
 
-export function compressAsync(code: CompressionCode, data: Buffer): Promise<Buffer> {
+/** compress() off the main thread where the library allows (gzip, snappy, lz4, zstd). */
+export async function compressAsync(code: CompressionCode, data: Buffer): Promise<Buffer> {
   return codecFor(code).compressAsync(data);
 }
 
@@ -116,6 +117,7 @@ export function decompress(
   return checkOutput(codec, output, limitBytes);
 }
 
+/** decompress() off the main thread where the library allows; the same bounds and errors. */
 export async function decompressAsync(
   code: number,
   data: Buffer,

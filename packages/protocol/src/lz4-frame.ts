@@ -36,10 +36,10 @@ import { compressFrame, compressFrameSync, decompressFrame, decompressFrameSync 
 import { kafkaError } from './error-codes.js';
 import { ProtocolError } from './protocol-error.js';
 
-export const FRAME_MAGIC_OFFSET = 0;
-export const FLG_OFFSET = FRAME_MAGIC_OFFSET + 4;
-export const BD_OFFSET = FLG_OFFSET + 1;
-export const OPTIONAL_FIELDS_OFFSET = BD_OFFSET + 1;
+export const LZ4_MAGIC_OFFSET = 0;
+export const LZ4_FLG_OFFSET = LZ4_MAGIC_OFFSET + 4;
+export const LZ4_BD_OFFSET = LZ4_FLG_OFFSET + 1;
+export const LZ4_OPTIONAL_FIELDS_OFFSET = LZ4_BD_OFFSET + 1;
 
 export const LZ4_FRAME_MAGIC = 0x184d2204;
 export const LZ4_VERSION = 1;
@@ -51,13 +51,13 @@ const HEADER_CHECKSUM_BYTES = 1;
 const BLOCK_SIZE_BYTES = 4;
 const CHECKSUM_BYTES = 4;
 
-export const FLG_VERSION_SHIFT = 6;
-export const FLG_BLOCK_INDEPENDENCE_MASK = 0x20;
-export const FLG_BLOCK_CHECKSUM_MASK = 0x10;
-export const FLG_CONTENT_SIZE_MASK = 0x08;
-export const FLG_CONTENT_CHECKSUM_MASK = 0x04;
-export const FLG_DICTIONARY_ID_MASK = 0x01;
-export const BD_BLOCK_MAX_SHIFT = 4;
+export const LZ4_FLG_VERSION_SHIFT = 6;
+export const LZ4_FLG_BLOCK_INDEPENDENCE_MASK = 0x20;
+export const LZ4_FLG_BLOCK_CHECKSUM_MASK = 0x10;
+export const LZ4_FLG_CONTENT_SIZE_MASK = 0x08;
+export const LZ4_FLG_CONTENT_CHECKSUM_MASK = 0x04;
+export const LZ4_FLG_DICTIONARY_ID_MASK = 0x01;
+export const LZ4_BD_BLOCK_MAX_SHIFT = 4;
 const BD_BLOCK_MAX_MASK = 0x07;
 const BLOCK_UNCOMPRESSED_MASK = 0x80000000;
 const BLOCK_DATA_BYTES_MASK = 0x7fffffff;
@@ -92,12 +92,12 @@ export function lz4DecompressedBytesBound(data: Buffer): number {
 }
 
 function walkOneFrame(data: Buffer): FrameWalk {
-  need(data, FRAME_MAGIC_OFFSET, MAGIC_BYTES);
-  const magic = data.readUInt32LE(FRAME_MAGIC_OFFSET);
+  need(data, LZ4_MAGIC_OFFSET, MAGIC_BYTES);
+  const magic = data.readUInt32LE(LZ4_MAGIC_OFFSET);
   if (magic !== LZ4_FRAME_MAGIC) {
     throw new ProtocolError('invalid_value', `lz4 magic 0x${magic.toString(16)}`);
   }
-  const frame = walkFrame(data, FRAME_MAGIC_OFFSET);
+  const frame = walkFrame(data, LZ4_MAGIC_OFFSET);
   if (frame.end !== data.length) {
     throw new ProtocolError(
       'invalid_value',
@@ -125,17 +125,17 @@ interface FrameWalk {
 }
 
 function walkFrame(data: Buffer, position: number): FrameWalk {
-  need(data, position, OPTIONAL_FIELDS_OFFSET);
-  const flg = data.readUInt8(position + FLG_OFFSET);
-  const version = flg >>> FLG_VERSION_SHIFT;
+  need(data, position, LZ4_OPTIONAL_FIELDS_OFFSET);
+  const flg = data.readUInt8(position + LZ4_FLG_OFFSET);
+  const version = flg >>> LZ4_FLG_VERSION_SHIFT;
   if (version !== LZ4_VERSION) {
     throw new ProtocolError('invalid_value', `lz4 frame at ${position}: version ${version}`);
   }
-  const blockMaxBytes = blockMaxSizeBytes(data.readUInt8(position + BD_OFFSET), position);
-  const blockChecksumBytes = flg & FLG_BLOCK_CHECKSUM_MASK ? CHECKSUM_BYTES : 0;
-  let cursor = position + OPTIONAL_FIELDS_OFFSET + HEADER_CHECKSUM_BYTES;
-  if (flg & FLG_CONTENT_SIZE_MASK) cursor += CONTENT_SIZE_BYTES;
-  if (flg & FLG_DICTIONARY_ID_MASK) cursor += DICTIONARY_ID_BYTES;
+  const blockMaxBytes = blockMaxSizeBytes(data.readUInt8(position + LZ4_BD_OFFSET), position);
+  const blockChecksumBytes = flg & LZ4_FLG_BLOCK_CHECKSUM_MASK ? CHECKSUM_BYTES : 0;
+  let cursor = position + LZ4_OPTIONAL_FIELDS_OFFSET + HEADER_CHECKSUM_BYTES;
+  if (flg & LZ4_FLG_CONTENT_SIZE_MASK) cursor += CONTENT_SIZE_BYTES;
+  if (flg & LZ4_FLG_DICTIONARY_ID_MASK) cursor += DICTIONARY_ID_BYTES;
   let bound = 0;
   for (;;) {
     need(data, cursor, BLOCK_SIZE_BYTES);
@@ -150,14 +150,14 @@ function walkFrame(data: Buffer, position: number): FrameWalk {
         : Math.min(blockMaxBytes, dataBytes * BLOCK_RATIO_MAX);
     cursor += dataBytes + blockChecksumBytes;
   }
-  const end = cursor + (flg & FLG_CONTENT_CHECKSUM_MASK ? CHECKSUM_BYTES : 0);
+  const end = cursor + (flg & LZ4_FLG_CONTENT_CHECKSUM_MASK ? CHECKSUM_BYTES : 0);
   need(data, end, 0);
   return { bound, blockMaxBytes, end };
 }
 
 /** 64 KiB, 256 KiB, 1 MiB or 4 MiB from the BD byte's codes 4 to 7. */
 function blockMaxSizeBytes(bd: number, position: number): number {
-  const code = (bd >>> BD_BLOCK_MAX_SHIFT) & BD_BLOCK_MAX_MASK;
+  const code = (bd >>> LZ4_BD_BLOCK_MAX_SHIFT) & BD_BLOCK_MAX_MASK;
   if (code < 4) {
     throw new ProtocolError('invalid_value', `lz4 frame at ${position}: block size code ${code}`);
   }

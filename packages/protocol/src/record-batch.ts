@@ -128,7 +128,8 @@ interface BatchPlan {
  * leader epoch (-1), CreateTime, no compression. A batch of no records gets lastOffsetDelta 0
  * and NO_TIMESTAMP. Throws INVALID_RECORD or INVALID_TIMESTAMP for input outside the format's
  * ranges (offsetDelta not an increasing int32, a timestamp not a safe integer, ...), and
- * UNSUPPORTED_COMPRESSION_TYPE for zstd on a Node without it.
+ * UNSUPPORTED_COMPRESSION_TYPE for zstd on a Node without it. The result is a view of the
+ * writer's buffer, so a compressed batch keeps its uncompressed-size allocation alive.
  */
 export function encodeRecordBatch(input: RecordBatchInput): Buffer {
   checkBatchInput(input);
@@ -154,7 +155,7 @@ export function encodeRecordBatch(input: RecordBatchInput): Buffer {
 export function decodeRecordBatch(batch: Buffer, position = 0): DecodedRecordBatch {
   assert(Number.isSafeInteger(position) && position >= 0, `batch position ${position}`);
   validateBatch(batch, position);
-  const header = withPosition(position, 'header', () => decodeHeader(batch, position));
+  const header = decodeHeaderAt(batch, position);
   const reader = recordsReader(batch, position, header);
   return { ...header, records: decodeRecords(reader, position, header) };
 }
@@ -339,13 +340,12 @@ function recordsReader(batch: Buffer, position: number, header: DecodedHeader): 
 }
 
 function decodeRecords(reader: Reader, position: number, header: DecodedHeader): DecodedRecord[] {
-  const { recordCount } = header;
-  const where = recordsDescription(reader, header);
+  const { recordCount, lastOffsetDelta } = header;
   if (recordCount > reader.remaining / RECORD_BYTES_MIN) {
     throw batchError(
       position,
       `recordCount ${recordCount} needs at least ${recordCount * RECORD_BYTES_MIN} bytes, ` +
-        `${where} has ${reader.remaining}`,
+        `${recordsDescription(reader, header)} has ${reader.remaining}`,
     );
   }
   const context: RecordContext = {
@@ -357,37 +357,46 @@ function decodeRecords(reader: Reader, position: number, header: DecodedHeader):
   const records = new Array<DecodedRecord>(recordCount);
   let previousDelta = -1;
   for (let index = 0; index < recordCount; index++) {
-    const label = `record ${index} of ${recordCount} in ${where}`;
-    const record = withPosition(position, label, () => decodeRecord(reader, context));
-    checkOffsetDelta(record.offsetDelta, previousDelta, header.lastOffsetDelta, position, label);
+    const record = decodeRecordAt(reader, context, position, header, index);
+    // Offsets rise within the batch and stay within [baseOffset, lastOffset].
+    if (record.offsetDelta <= previousDelta || record.offsetDelta > lastOffsetDelta) {
+      throw batchError(
+        position,
+        `${recordLabel(reader, header, index)}: offsetDelta ${record.offsetDelta} is not ` +
+          `above the previous ${previousDelta} and at most lastOffsetDelta ${lastOffsetDelta}`,
+      );
+    }
     previousDelta = record.offsetDelta;
     records[index] = record;
   }
   if (reader.remaining !== 0) {
     throw batchError(
       position,
-      `${recordCount} records end at byte ${reader.position} of ${where}; ` +
-        `${reader.remaining} bytes are left over`,
+      `${recordCount} records end at byte ${reader.position} of ` +
+        `${recordsDescription(reader, header)}; ${reader.remaining} bytes are left over`,
     );
   }
   return records;
 }
 
-/** Offsets must rise within the batch and stay within [baseOffset, lastOffset]. */
-function checkOffsetDelta(
-  offsetDelta: number,
-  previousDelta: number,
-  lastOffsetDelta: number,
+/** decodeRecord, with a ProtocolError turned into CORRUPT_MESSAGE naming the record. */
+function decodeRecordAt(
+  reader: Reader,
+  context: RecordContext,
   position: number,
-  label: string,
-): void {
-  if (offsetDelta <= previousDelta || offsetDelta > lastOffsetDelta) {
-    throw batchError(
-      position,
-      `${label}: offsetDelta ${offsetDelta} is not above the previous ${previousDelta} ` +
-        `and at most lastOffsetDelta ${lastOffsetDelta}`,
-    );
+  header: DecodedHeader,
+  index: number,
+): DecodedRecord {
+  try {
+    return decodeRecord(reader, context);
+  } catch (error) {
+    if (!isProtocolError(error)) throw error;
+    throw batchError(position, `${recordLabel(reader, header, index)}: ${error.message}`);
   }
+}
+
+function recordLabel(reader: Reader, header: DecodedHeader, index: number): string {
+  return `record ${index} of ${header.recordCount} in ${recordsDescription(reader, header)}`;
 }
 
 function recordsDescription(reader: Reader, header: DecodedHeader): string {
@@ -396,12 +405,12 @@ function recordsDescription(reader: Reader, header: DecodedHeader): string {
     : `the ${compressionName(header.compression)}-decompressed records (${reader.end} bytes)`;
 }
 
-/** Runs a decoding step, turning a ProtocolError into CORRUPT_MESSAGE with the position. */
-function withPosition<T>(position: number, label: string, step: () => T): T {
+/** The header's int64 fields, with ProtocolError (beyond 2^53) as CORRUPT_MESSAGE. */
+function decodeHeaderAt(batch: Buffer, position: number): DecodedHeader {
   try {
-    return step();
+    return decodeHeader(batch, position);
   } catch (error) {
-    if (isProtocolError(error)) throw batchError(position, `${label}: ${error.message}`);
+    if (isProtocolError(error)) throw batchError(position, `header: ${error.message}`);
     if (isKafkaError(error)) throw withBatchPosition(error, position);
     throw error;
   }

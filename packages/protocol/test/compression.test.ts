@@ -14,10 +14,10 @@ import {
   decompress,
   decompressAsync,
   decompressedBytesMax,
-  FLG_BLOCK_INDEPENDENCE_MASK,
-  FLG_VERSION_SHIFT,
   isCompressionAvailable,
   isKafkaError,
+  LZ4_FLG_BLOCK_INDEPENDENCE_MASK,
+  LZ4_FLG_VERSION_SHIFT,
   lz4DecompressedBytesBound,
   XERIAL_BLOCKS_OFFSET,
   XERIAL_MAGIC,
@@ -123,8 +123,8 @@ describe('compression', () => {
     const framed = compress(CompressionType.lz4, Buffer.alloc(200_000, 1));
     expect(framed.readUInt32LE(0)).toBe(0x184d2204);
     const flg = framed[4]!;
-    expect(flg >>> FLG_VERSION_SHIFT).toBe(1);
-    expect(flg & FLG_BLOCK_INDEPENDENCE_MASK).not.toBe(0);
+    expect(flg >>> LZ4_FLG_VERSION_SHIFT).toBe(1);
+    expect(flg & LZ4_FLG_BLOCK_INDEPENDENCE_MASK).not.toBe(0);
   });
 
   it('walks LZ4 frames with checksums and refuses anything after the frame', () => {
@@ -139,6 +139,16 @@ describe('compression', () => {
       'CORRUPT_MESSAGE',
       new RegExp(`frame ends at ${checked.length}, ${checked.length} bytes follow it`),
     );
+  });
+
+  it('relies on lz4-napi refusing a block that outgrows the BD maximum, as it does', () => {
+    // The walk bounds a compressed block by the frame's BD maximum: check the decoder holds
+    // it. Rewrite BD from 4 MiB to 64 KiB (and the header checksum) under a 1 MB block.
+    const frame = Buffer.from(compress(CompressionType.lz4, Buffer.alloc(1_000_000)));
+    expect(frame[5]).toBe(0x70);
+    frame[5] = 0x40;
+    frame[6] = (xxh32(frame.subarray(4, 6)) >>> 8) & 0xff;
+    expectKafkaError(() => decompress(CompressionType.lz4, frame), 'CORRUPT_MESSAGE', /Output/);
   });
 
   it('bounds the LZ4 walk by block size: within one block of the real size', () => {
@@ -238,6 +248,10 @@ describe('compression', () => {
         () => decompressAsync(code, Buffer.alloc(4)),
         'UNSUPPORTED_COMPRESSION_TYPE',
       );
+      await expectKafkaErrorAsync(
+        () => compressAsync(code as CompressionCode, Buffer.alloc(4)),
+        'UNSUPPORTED_COMPRESSION_TYPE',
+      );
       expect(isCompressionAvailable(code)).toBe(false);
     }
     expect(codecs.map(compressionName)).toEqual(['none', 'gzip', 'snappy', 'lz4', 'zstd']);
@@ -264,3 +278,39 @@ describe('compression', () => {
     expect(decompress(CompressionType.none, data)).toBe(data);
   });
 });
+
+/** xxHash32, for the LZ4 frame header checksum: (xxh32(FLG, BD, ...) >> 8) & 0xff. */
+function xxh32(input: Buffer, seed = 0): number {
+  const primes = [2654435761, 2246822519, 3266489917, 668265263, 374761393] as const;
+  const [p1, p2, p3, p4, p5] = primes;
+  const rotl = (value: number, bits: number) => ((value << bits) | (value >>> (32 - bits))) >>> 0;
+  const round = (acc: number, lane: number) =>
+    Math.imul(rotl((acc + Math.imul(lane, p2)) >>> 0, 13), p1) >>> 0;
+  let index = 0;
+  let hash: number;
+  if (input.length >= 16) {
+    const lanes = [seed + p1 + p2, seed + p2, seed, seed - p1].map((lane) => lane >>> 0);
+    for (; index + 16 <= input.length; index += 16) {
+      for (let lane = 0; lane < 4; lane++) {
+        lanes[lane] = round(lanes[lane] ?? 0, input.readUInt32LE(index + 4 * lane));
+      }
+    }
+    const [a = 0, b = 0, c = 0, d = 0] = lanes;
+    hash = (rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18)) >>> 0;
+  } else {
+    hash = (seed + p5) >>> 0;
+  }
+  hash = (hash + input.length) >>> 0;
+  for (; index + 4 <= input.length; index += 4) {
+    hash = Math.imul(rotl((hash + Math.imul(input.readUInt32LE(index), p3)) >>> 0, 17), p4);
+  }
+  for (; index < input.length; index++) {
+    hash = Math.imul(rotl((hash + Math.imul(input[index] ?? 0, p5)) >>> 0, 11), p1);
+  }
+  hash ^= hash >>> 15;
+  hash = Math.imul(hash, p2);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, p3);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}

@@ -198,13 +198,19 @@ describe('record batch', () => {
 
   it('refuses encoder input outside the format with typed errors', () => {
     const records = [{ value: null }];
-    const invalid = (input: RecordBatchInput) => expectKafkaError(() => encodeRecordBatch(input), 'INVALID_RECORD');
+    const invalid = (input: RecordBatchInput) =>
+      expectKafkaError(() => encodeRecordBatch(input), 'INVALID_RECORD');
     invalid({ records, baseOffset: -1 });
     invalid({ records, producerEpoch: 2 ** 15 });
     invalid({ records, baseSequence: 2 ** 31 });
     invalid({ records, partitionLeaderEpoch: 1.5 });
     invalid({ records, producerId: 2 ** 53 });
-    invalid({ records: [{ value: null, offsetDelta: 1 }, { value: null, offsetDelta: 1 }] });
+    invalid({
+      records: [
+        { value: null, offsetDelta: 1 },
+        { value: null, offsetDelta: 1 },
+      ],
+    });
     invalid({ records: [{ value: null, offsetDelta: 2 ** 31 }] });
     invalid({ records: [{ value: null, offsetDelta: -1 }] });
     expectKafkaError(
