@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 echo "== biome (format + lint)"
 node_modules/.bin/biome ci .
+echo "== tsc (test files)"
+node_modules/.bin/tsc -p tsconfig.tests.json
 echo "== vitest"
 node_modules/.bin/vitest run "$@"
