@@ -1,1 +1,1 @@
-export {};
+export { type BrokerOptions, type RunningBroker, startBroker } from './broker.js';

@@ -1,0 +1,142 @@
+/**
+ * Starts a whole broker in-process: opens the data dir (lock, recovery), the topics, the group
+ * coordinator and the producer state, and listens for the Kafka protocol. The CLI uses it, and
+ * so can an application's tests: `startBroker({ dataDir, kafkaPort: 0 })` starts in
+ * milliseconds on an ephemeral port and `close()` shuts it down.
+ */
+import { mkdir } from 'node:fs/promises';
+import { defaultLogConfig, type LogConfig, LogManager, type PartitionLog } from '@cairn/log';
+import type { AnyApi } from '@cairn/protocol';
+import { type Logger, pino } from 'pino';
+import { loadClusterId } from './cluster-id.js';
+import * as limits from './constants.js';
+import { type AnyApiHandler, createDispatcher } from './dispatcher.js';
+import { createApiVersionsHandler } from './handlers/api-versions.js';
+import type { BrokerIdentity } from './handlers/broker-identity.js';
+import { createFetchHandler } from './handlers/fetch.js';
+import { createInitProducerIdHandler } from './handlers/init-producer-id.js';
+import { createListOffsetsHandler } from './handlers/list-offsets.js';
+import { createMetadataHandler } from './handlers/metadata.js';
+import { createProduceHandler } from './handlers/produce.js';
+import { KafkaServer } from './network/kafka-server.js';
+import { PartitionWaiters } from './partition-waiters.js';
+import { BrokerProbe } from './probe.js';
+import { ProducerIdManager } from './producers/producer-id-manager.js';
+import { ProducerStates } from './producers/producer-states.js';
+import { resolveLogConfig } from './topics/topic-config.js';
+import { TopicRegistry } from './topics/topic-registry.js';
+
+export interface BrokerOptions {
+  dataDir: string;
+  kafkaHost?: string;
+  /** 0 picks an ephemeral port; `RunningBroker.port` tells which. */
+  kafkaPort?: number;
+  advertisedHost?: string;
+  nodeId?: number;
+  autoCreateTopics?: boolean;
+  defaultPartitionCount?: number;
+  /** Topic config defaults under Kafka's names, e.g. `{ 'retention.ms': '60000' }`. */
+  topicDefaults?: Readonly<Record<string, string>>;
+  /** A pino logger; by default one that logs warnings and errors only. */
+  logger?: Logger;
+}
+
+export interface RunningBroker {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, for a Kafka client's bootstrap list. */
+  readonly bootstrap: string;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  readonly registry: TopicRegistry;
+  readonly probe: BrokerProbe;
+  close(): Promise<void>;
+}
+
+export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
+  const logger = options.logger ?? pino({ level: 'warn' });
+  await mkdir(options.dataDir, { recursive: true });
+  const logManager = await LogManager.open(options.dataDir);
+  const cleanup: Array<() => Promise<void>> = [() => logManager.close()];
+  try {
+    const defaults: LogConfig = resolveLogConfig(defaultLogConfig, options.topicDefaults ?? {});
+    const registry = await TopicRegistry.open(options.dataDir, logManager, defaults);
+    const clusterId = await loadClusterId(options.dataDir);
+    const producerIds = await ProducerIdManager.open(options.dataDir);
+    const producerStates = await ProducerStates.rebuild(registry);
+    logManager.startScheduler();
+    const probe = new BrokerProbe();
+    const waiters = new PartitionWaiters<PartitionLog>();
+    const shutdown = new AbortController();
+    const host = options.kafkaHost ?? '127.0.0.1';
+    let identity: BrokerIdentity = {
+      nodeId: options.nodeId ?? 0,
+      host: options.advertisedHost ?? host,
+      port: options.kafkaPort ?? 9092,
+      clusterId,
+    };
+
+    const handlers: AnyApiHandler[] = [];
+    const apis = () => handlers.map((handler) => handler.api as AnyApi);
+    handlers.push(
+      createApiVersionsHandler(apis),
+      createMetadataHandler({
+        registry,
+        identity: () => identity,
+        autoCreateTopics: options.autoCreateTopics ?? true,
+        defaultPartitionCount: options.defaultPartitionCount ?? 1,
+      }),
+      createProduceHandler({
+        registry,
+        producerStateOf: (log) => producerStates.of(log),
+        waiters,
+        probe,
+      }),
+      createFetchHandler({ registry, waiters, probe, shutdownSignal: shutdown.signal }),
+      createInitProducerIdHandler(producerIds),
+      createListOffsetsHandler(registry),
+    );
+
+    const server = await KafkaServer.listen(
+      {
+        host,
+        port: options.kafkaPort ?? 9092,
+        connectionsMax: limits.connectionsMax,
+        limits: {
+          frameBytesMax: limits.requestBytesMax,
+          inflightRequestsMax: limits.inflightRequestsPerConnectionMax,
+          inflightBytesMax: limits.inflightBytesPerConnectionMax,
+          idleMs: limits.connectionIdleMs,
+        },
+        shutdownGraceMs: limits.shutdownGraceMs,
+        logger,
+      },
+      createDispatcher(handlers, logger, probe),
+    );
+    identity = { ...identity, port: server.port };
+    logger.info({ kafka: `${host}:${server.port}`, dataDir: options.dataDir }, 'broker started');
+
+    let closing: Promise<void> | undefined;
+    return {
+      host,
+      port: server.port,
+      bootstrap: `${host}:${server.port}`,
+      dataDir: options.dataDir,
+      logger,
+      registry,
+      probe,
+      close() {
+        closing ??= (async () => {
+          shutdown.abort();
+          await server.close();
+          await logManager.stopScheduler();
+          await logManager.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    throw error;
+  }
+}

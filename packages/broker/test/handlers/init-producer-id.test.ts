@@ -1,0 +1,56 @@
+// Proves InitProducerId hands an idempotent producer a fresh id with epoch 0 (also when it
+// sends its old id, as Kafka does) and refuses a transactionalId with INVALID_REQUEST.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCode, type InitProducerIdRequest, isKafkaError } from '@cairn/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RequestContext } from '../../src/dispatcher.js';
+import { createInitProducerIdHandler } from '../../src/handlers/init-producer-id.js';
+import { ProducerIdManager } from '../../src/producers/producer-id-manager.js';
+
+let dataDir: string;
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'cairn-init-producer-id-'));
+});
+
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const context = {} as RequestContext; // the handler does not read it
+
+function request(fields: Partial<InitProducerIdRequest>): InitProducerIdRequest {
+  return {
+    transactionalId: null,
+    transactionTimeoutMs: 60_000,
+    producerId: -1,
+    producerEpoch: -1,
+    ...fields,
+  };
+}
+
+describe('InitProducerId handler', () => {
+  it('gives each idempotent producer a new id with epoch 0', async () => {
+    const handler = createInitProducerIdHandler(await ProducerIdManager.open(dataDir));
+    const first = await handler.handle(request({}), context);
+    const second = await handler.handle(request({ producerId: 0, producerEpoch: 0 }), context);
+    expect(first).toEqual({ throttleTimeMs: 0, errorCode: 0, producerId: 0, producerEpoch: 0 });
+    expect(second).toEqual({ throttleTimeMs: 0, errorCode: 0, producerId: 1, producerEpoch: 0 });
+  });
+
+  it('refuses a transactional producer with INVALID_REQUEST', async () => {
+    const handler = createInitProducerIdHandler(await ProducerIdManager.open(dataDir));
+    const error = await Promise.resolve()
+      .then(() => handler.handle(request({ transactionalId: 'orders' }), context))
+      .catch((caught: unknown) => caught);
+    expect(isKafkaError(error) && error.errorName).toBe('INVALID_REQUEST');
+    expect(handler.errorResponse(request({}), ErrorCode.INVALID_REQUEST)).toEqual({
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.INVALID_REQUEST,
+      producerId: -1,
+      producerEpoch: -1,
+    });
+  });
+});
