@@ -11,6 +11,7 @@ import { type Logger, pino } from 'pino';
 import { loadClusterId } from './cluster-id.js';
 import * as limits from './constants.js';
 import { type AnyApiHandler, createDispatcher } from './dispatcher.js';
+import { createAdminHandlers } from './handlers/admin-handlers.js';
 import { createApiVersionsHandler } from './handlers/api-versions.js';
 import type { BrokerIdentity } from './handlers/broker-identity.js';
 import { createFetchHandler } from './handlers/fetch.js';
@@ -76,6 +77,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       clusterId,
     };
 
+    const defaultPartitionCount = options.defaultPartitionCount ?? 1;
     const handlers: AnyApiHandler[] = [];
     const apis = () => handlers.map((handler) => handler.api as AnyApi);
     handlers.push(
@@ -84,7 +86,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         registry,
         identity: () => identity,
         autoCreateTopics: options.autoCreateTopics ?? true,
-        defaultPartitionCount: options.defaultPartitionCount ?? 1,
+        defaultPartitionCount,
       }),
       createProduceHandler({
         registry,

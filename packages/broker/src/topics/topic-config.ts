@@ -3,8 +3,11 @@
  * part of the interface, kept verbatim. A topic stores only its overrides; the effective
  * LogConfig is the broker defaults with the overrides applied. Values are validated here, so a
  * bad value is an INVALID_CONFIG naming the key and the value before anything changes.
+ *
+ * Each key also names its broker-level synonym (`log.retention.ms` for `retention.ms`), the
+ * setting whose value a topic without an override gets, as DescribeConfigs reports it.
  */
-import type { LogConfig } from '@cairn/log';
+import { defaultLogConfig, type LogConfig, validateLogConfig } from '@cairn/log';
 import { kafkaError } from '@cairn/protocol';
 
 export type TopicConfigOverrides = Readonly<Record<string, string>>;
@@ -13,6 +16,10 @@ interface ConfigKey {
   readonly field: keyof LogConfig;
   readonly parse: (value: string) => LogConfig[keyof LogConfig] | undefined;
   readonly doc: string;
+  /** Kafka's broker config that supplies the default (TopicConfigSynonyms). */
+  readonly brokerName: string;
+  /** A comma-separated list: IncrementalAlterConfigs may APPEND to and SUBTRACT from it. */
+  readonly list?: true;
 }
 
 const intAtLeast = (min: number) => (value: string) => {
@@ -40,26 +47,73 @@ const cleanupPolicy = (value: string) => {
 };
 
 export const topicConfigKeys: Readonly<Record<string, ConfigKey>> = {
-  'cleanup.policy': { field: 'cleanupPolicy', parse: cleanupPolicy, doc: 'delete, compact' },
-  'retention.ms': { field: 'retentionMs', parse: intAtLeast(-1), doc: 'ms, -1 = forever' },
-  'retention.bytes': { field: 'retentionBytes', parse: intAtLeast(-1), doc: 'bytes, -1 = none' },
-  'segment.bytes': { field: 'segmentBytes', parse: intAtLeast(14), doc: 'bytes' },
-  'segment.ms': { field: 'segmentMs', parse: intAtLeast(1), doc: 'ms' },
-  'max.message.bytes': { field: 'maxMessageBytes', parse: intAtLeast(0), doc: 'bytes' },
-  'index.interval.bytes': { field: 'indexIntervalBytes', parse: intAtLeast(0), doc: 'bytes' },
-  'delete.retention.ms': { field: 'deleteRetentionMs', parse: intAtLeast(0), doc: 'ms' },
-  'flush.ms': { field: 'flushMs', parse: intAtLeast(0), doc: 'ms' },
+  'cleanup.policy': {
+    field: 'cleanupPolicy',
+    parse: cleanupPolicy,
+    doc: 'delete, compact',
+    brokerName: 'log.cleanup.policy',
+    list: true,
+  },
+  'retention.ms': {
+    field: 'retentionMs',
+    parse: intAtLeast(-1),
+    doc: 'ms, -1 = forever',
+    brokerName: 'log.retention.ms',
+  },
+  'retention.bytes': {
+    field: 'retentionBytes',
+    parse: intAtLeast(-1),
+    doc: 'bytes, -1 = none',
+    brokerName: 'log.retention.bytes',
+  },
+  'segment.bytes': {
+    field: 'segmentBytes',
+    parse: intAtLeast(14),
+    doc: 'bytes',
+    brokerName: 'log.segment.bytes',
+  },
+  'segment.ms': { field: 'segmentMs', parse: intAtLeast(1), doc: 'ms', brokerName: 'log.roll.ms' },
+  'max.message.bytes': {
+    field: 'maxMessageBytes',
+    parse: intAtLeast(0),
+    doc: 'bytes',
+    brokerName: 'message.max.bytes',
+  },
+  'index.interval.bytes': {
+    field: 'indexIntervalBytes',
+    parse: intAtLeast(0),
+    doc: 'bytes',
+    brokerName: 'log.index.interval.bytes',
+  },
+  'delete.retention.ms': {
+    field: 'deleteRetentionMs',
+    parse: intAtLeast(0),
+    doc: 'ms',
+    brokerName: 'log.cleaner.delete.retention.ms',
+  },
+  'flush.ms': {
+    field: 'flushMs',
+    parse: intAtLeast(0),
+    doc: 'ms',
+    brokerName: 'log.flush.interval.ms',
+  },
   'message.timestamp.type': {
     field: 'messageTimestampType',
     parse: oneOf('CreateTime', 'LogAppendTime'),
     doc: 'CreateTime, LogAppendTime',
+    brokerName: 'log.message.timestamp.type',
   },
 };
+
+/** The key named `name`; never one of Object.prototype's (`constructor`, `__proto__`). */
+function configKey(name: string): ConfigKey | undefined {
+  return Object.hasOwn(topicConfigKeys, name) ? topicConfigKeys[name] : undefined;
+}
 
 /** Throws INVALID_CONFIG naming the first unknown key or bad value. */
 export function validateTopicConfigs(overrides: TopicConfigOverrides): void {
   for (const [name, value] of Object.entries(overrides)) {
-    const key = topicConfigKeys[name];
+    const key = configKey(name);
     if (key === undefined) {
       throw kafkaError('INVALID_CONFIG', `unknown topic config '${name}'`);
     }
@@ -69,32 +123,148 @@ export function validateTopicConfigs(overrides: TopicConfigOverrides): void {
   }
 }
 
-/** The effective log config: broker defaults with the topic's (validated) overrides applied. */
+/**
+ * The effective log config: broker defaults with the topic's overrides applied. Throws
+ * INVALID_CONFIG for a bad override, or for a value the log would refuse to open with
+ * (`segment.bytes` above its limit), so such a value is never persisted.
+ */
 export function resolveLogConfig(defaults: LogConfig, overrides: TopicConfigOverrides): LogConfig {
   validateTopicConfigs(overrides);
   const config: Record<string, unknown> = { ...defaults };
   for (const [name, value] of Object.entries(overrides)) {
-    const key = topicConfigKeys[name]!;
-    config[key.field] = key.parse(value);
+    const key = configKey(name);
+    if (key !== undefined) config[key.field] = key.parse(value);
   }
-  return config as unknown as LogConfig;
+  const resolved = config as unknown as LogConfig;
+  validateLogConfig(resolved);
+  return resolved;
 }
 
-export interface TopicConfigEntry {
+/** An IncrementalAlterConfigs change to a list config. */
+export interface ListOperation {
+  op: 'append' | 'subtract';
   name: string;
   value: string;
-  isDefault: boolean;
 }
 
-/** Every topic config with its effective value and whether it is the broker default. */
+/** One change of IncrementalAlterConfigs (KIP-339). */
+export type ConfigOperation =
+  | { op: 'set'; name: string; value: string }
+  | { op: 'delete'; name: string }
+  | ListOperation;
+
+/**
+ * `overrides` after `operations`, in order. APPEND and SUBTRACT treat the current value (the
+ * override, else the broker default) as a comma-separated list and add the missing items or
+ * remove the listed ones; they are for list configs only (cleanup.policy), INVALID_CONFIG
+ * otherwise, as in Kafka. The result is not validated: resolveLogConfig does that.
+ */
+export function applyConfigOperations(
+  defaults: LogConfig,
+  overrides: TopicConfigOverrides,
+  operations: readonly ConfigOperation[],
+): Record<string, string> {
+  const changed = new Map(Object.entries(overrides));
+  for (const operation of operations) {
+    const { name } = operation;
+    if (operation.op === 'delete') changed.delete(name);
+    else if (operation.op === 'set') changed.set(name, operation.value);
+    else changed.set(name, editedList(defaults, changed.get(name), operation));
+  }
+  return Object.fromEntries(changed);
+}
+
+function editedList(
+  defaults: LogConfig,
+  override: string | undefined,
+  operation: ListOperation,
+): string {
+  const key = configKey(operation.name);
+  if (key?.list !== true) {
+    throw kafkaError(
+      'INVALID_CONFIG',
+      `${operation.op} is for list configs; ${operation.name} is not one`,
+    );
+  }
+  const current = listItems(override ?? String(defaults[key.field]));
+  const items = listItems(operation.value);
+  const edited =
+    operation.op === 'append'
+      ? [...current, ...items.filter((item) => !current.includes(item))]
+      : current.filter((item) => !items.includes(item));
+  return edited.join(',');
+}
+
+function listItems(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** Where a value comes from, most specific first: Kafka's ConfigSource, for DescribeConfigs. */
+export type ConfigSourceName = 'topic' | 'broker' | 'default';
+
+export interface ConfigSynonym {
+  name: string;
+  value: string;
+  source: ConfigSourceName;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string;
+  /** True when no override sets it: for a broker setting, when it is Kafka's default. */
+  isDefault: boolean;
+  source: ConfigSourceName;
+  /** Every level that sets the value, the one in effect first (Kafka's synonyms). */
+  synonyms: ConfigSynonym[];
+}
+
+/**
+ * Every topic config with its effective value and where it comes from: the topic's override,
+ * the broker's setting (a default that differs from Kafka's, given by flags), or Kafka's default.
+ */
 export function describeTopicConfigs(
   defaults: LogConfig,
   overrides: TopicConfigOverrides,
-): TopicConfigEntry[] {
+): ConfigEntry[] {
   const effective = resolveLogConfig(defaults, overrides);
-  return Object.entries(topicConfigKeys).map(([name, key]) => ({
-    name,
-    value: String(effective[key.field]),
-    isDefault: overrides[name] === undefined,
-  }));
+  return Object.entries(topicConfigKeys).map(([name, key]) => {
+    const value = String(effective[key.field]);
+    const broker = brokerSynonyms(defaults, key);
+    const synonyms: Synonyms = Object.hasOwn(overrides, name)
+      ? [{ name, value, source: 'topic' }, ...broker]
+      : broker;
+    const { source } = synonyms[0];
+    return { name, value, isDefault: source !== 'topic', source, synonyms };
+  });
+}
+
+/**
+ * The broker-level settings behind the topic configs, under Kafka's broker names
+ * (`log.retention.ms`, ...): the broker's value when it is not Kafka's default, then Kafka's.
+ */
+export function describeBrokerLogConfigs(defaults: LogConfig): ConfigEntry[] {
+  return Object.values(topicConfigKeys).map((key) => {
+    const synonyms = brokerSynonyms(defaults, key);
+    const { source } = synonyms[0];
+    const value = String(defaults[key.field]);
+    return { name: key.brokerName, value, isDefault: source === 'default', source, synonyms };
+  });
+}
+
+/** Never empty: Kafka's default is always the last synonym. */
+type Synonyms = [ConfigSynonym, ...ConfigSynonym[]];
+
+function brokerSynonyms(defaults: LogConfig, key: ConfigKey): Synonyms {
+  const kafkaDefault: ConfigSynonym = {
+    name: key.brokerName,
+    value: String(defaultLogConfig[key.field]),
+    source: 'default',
+  };
+  const brokerValue = String(defaults[key.field]);
+  return brokerValue === kafkaDefault.value
+    ? [kafkaDefault]
+    : [{ name: key.brokerName, value: brokerValue, source: 'broker' }, kafkaDefault];
 }

@@ -27,3 +27,29 @@ export function validateTopicName(name: string): void {
 export function isInternalTopic(name: string): boolean {
   return name.startsWith('__');
 }
+
+/**
+ * Throws TOPIC_AUTHORIZATION_FAILED for an internal topic: the broker owns those, and clients
+ * may read and describe them but not create, delete, grow or reconfigure them. Kafka leaves
+ * this to ACLs, so a client without the permission gets this code; KRaft answers a CreateTopics
+ * for its own `__cluster_metadata` the same way.
+ */
+export function refuseInternalTopic(name: string, action: string): void {
+  if (isInternalTopic(name)) {
+    throw kafkaError(
+      'TOPIC_AUTHORIZATION_FAILED',
+      `'${name}' is an internal topic: clients may not ${action} it`,
+    );
+  }
+}
+
+/** The names `names` holds more than once: Kafka answers each with INVALID_REQUEST. */
+export function repeatedNames(names: Iterable<string>): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) repeated.add(name);
+    seen.add(name);
+  }
+  return repeated;
+}

@@ -14,6 +14,8 @@ import { kafkaError } from '@cairn/protocol';
 import { writeFileAtomic } from '../atomic-file.js';
 import { partitionsPerTopicMax, topicsMax } from '../constants.js';
 import {
+  applyConfigOperations,
+  type ConfigOperation,
   resolveLogConfig,
   type TopicConfigOverrides,
   validateTopicConfigs,
@@ -46,9 +48,7 @@ export interface CreateTopicOptions {
   validateOnly?: boolean;
 }
 
-export type ConfigOperation =
-  | { op: 'set'; name: string; value: string }
-  | { op: 'delete'; name: string };
+export type { ConfigOperation } from './topic-config.js';
 
 export class TopicRegistry {
   private readonly topicsByName = new Map<string, Topic>();
@@ -130,9 +130,10 @@ export class TopicRegistry {
         partitions: [],
       };
       if (options.validateOnly) return topic;
-      const partitions = await this.openPartitions(name, 0, options.partitionCount, logConfig);
-      const created = { ...topic, partitions };
-      await this.persist([...this.topicsByName.values(), created]);
+      const { partitionCount } = options;
+      const created = await this.createPartitionLogs(name, 0, partitionCount, logConfig, (logs) =>
+        this.persistWith({ ...topic, partitions: logs }),
+      );
       this.topicsByName.set(name, created);
       return created;
     });
@@ -164,9 +165,13 @@ export class TopicRegistry {
       validatePartitionCount(totalCount);
       if (validateOnly) return topic;
       const start = topic.partitions.length;
-      const added = await this.openPartitions(name, start, totalCount, topic.logConfig);
-      const grown = { ...topic, partitions: [...topic.partitions, ...added] };
-      await this.persist(this.replaced(grown));
+      const grown = await this.createPartitionLogs(
+        name,
+        start,
+        totalCount,
+        topic.logConfig,
+        (added) => this.persistWith({ ...topic, partitions: [...topic.partitions, ...added] }),
+      );
       this.topicsByName.set(name, grown);
       return grown;
     });
@@ -177,15 +182,12 @@ export class TopicRegistry {
     return this.enqueue(() => this.applyConfigs(name, { ...configs }, validateOnly));
   }
 
-  /** Sets or deletes single overrides (IncrementalAlterConfigs semantics). */
+  /** Sets, deletes, appends to or subtracts from single overrides (IncrementalAlterConfigs). */
   alterConfigs(name: string, operations: readonly ConfigOperation[], validateOnly = false) {
     return this.enqueue(() => {
-      const configs: Record<string, string> = { ...this.requireTopic(name).configs };
-      for (const operation of operations) {
-        if (operation.op === 'set') configs[operation.name] = operation.value;
-        else delete configs[operation.name];
-      }
-      return this.applyConfigs(name, configs, validateOnly);
+      const { configs } = this.requireTopic(name);
+      const changed = applyConfigOperations(this.defaults, configs, operations);
+      return this.applyConfigs(name, changed, validateOnly);
     });
   }
 
@@ -229,6 +231,39 @@ export class TopicRegistry {
       logs.push(await this.logManager.createLog(name, partition, logConfig));
     }
     return logs;
+  }
+
+  /**
+   * Creates the logs of partitions [start, end) of a new or growing topic, then runs
+   * `commit` (which persists them). On any failure it deletes the logs it created, so nothing
+   * is left open or on disk that topics.json does not list, and a retry starts clean.
+   */
+  private async createPartitionLogs(
+    name: string,
+    start: number,
+    end: number,
+    logConfig: LogConfig,
+    commit: (logs: PartitionLog[]) => Promise<Topic>,
+  ): Promise<Topic> {
+    const logs: PartitionLog[] = [];
+    try {
+      for (let partition = start; partition < end; partition++) {
+        logs.push(await this.logManager.createLog(name, partition, logConfig));
+      }
+      return await commit(logs);
+    } catch (error) {
+      for (let partition = start; partition < start + logs.length; partition++) {
+        await this.logManager.deleteLog(name, partition).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /** Persists every topic with `topic` added or in place of its old self; returns it. */
+  private async persistWith(topic: Topic): Promise<Topic> {
+    const known = this.topicsByName.has(topic.name);
+    await this.persist(known ? this.replaced(topic) : [...this.topicsByName.values(), topic]);
+    return topic;
   }
 
   private persist(topics: readonly Topic[]): Promise<void> {
