@@ -11,6 +11,13 @@ import { type Logger, pino } from 'pino';
 import { loadClusterId } from './cluster-id.js';
 import * as limits from './constants.js';
 import { type AnyApiHandler, createDispatcher } from './dispatcher.js';
+import {
+  createGroupHandlers,
+  type GroupConfig,
+  GroupCoordinator,
+  OFFSETS_TOPIC,
+  OFFSETS_TOPIC_PARTITION,
+} from './groups/index.js';
 import { createAdminHandlers } from './handlers/admin-handlers.js';
 import { createApiVersionsHandler } from './handlers/api-versions.js';
 import type { BrokerIdentity } from './handlers/broker-identity.js';
@@ -38,6 +45,10 @@ export interface BrokerOptions {
   defaultPartitionCount?: number;
   /** Topic config defaults under Kafka's names, e.g. `{ 'retention.ms': '60000' }`. */
   topicDefaults?: Readonly<Record<string, string>>;
+  /** group.initial.rebalance.delay.ms (Kafka's default 3000; tests use a few ms). */
+  groupInitialRebalanceDelayMs?: number;
+  /** Other group coordinator settings (session timeout bounds, group size, ...). */
+  groupConfig?: Partial<GroupConfig>;
   /** A pino logger; by default one that logs warnings and errors only. */
   logger?: Logger;
 }
@@ -65,6 +76,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const clusterId = await loadClusterId(options.dataDir);
     const producerIds = await ProducerIdManager.open(options.dataDir);
     const producerStates = await ProducerStates.rebuild(registry);
+    const coordinator = await startGroupCoordinator(registry, options, logger);
+    cleanup.push(() => coordinator.close());
     logManager.startScheduler();
     const probe = new BrokerProbe();
     const waiters = new PartitionWaiters<PartitionLog>();
@@ -97,6 +110,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       createFetchHandler({ registry, waiters, probe, shutdownSignal: shutdown.signal }),
       createInitProducerIdHandler(producerIds),
       createListOffsetsHandler(registry),
+      ...createAdminHandlers({ registry, nodeId: identity.nodeId, defaultPartitionCount }),
+      ...createGroupHandlers({
+        coordinator,
+        coordinatorNode: () => identity,
+        partitionExists: (topic, partition) =>
+          registry.partitionLog(topic, partition) !== undefined,
+      }),
     );
 
     const server = await KafkaServer.listen(
@@ -131,6 +151,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         closing ??= (async () => {
           shutdown.abort();
           await server.close();
+          await coordinator.close();
           await logManager.stopScheduler();
           await logManager.close();
         })();
@@ -141,4 +162,27 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     throw error;
   }
+}
+
+/** Opens (creating on first start) the compacted offsets topic and replays it. */
+async function startGroupCoordinator(
+  registry: TopicRegistry,
+  options: BrokerOptions,
+  logger: Logger,
+): Promise<GroupCoordinator> {
+  const topic =
+    registry.topic(OFFSETS_TOPIC) ??
+    (await registry.createTopic(OFFSETS_TOPIC, {
+      partitionCount: OFFSETS_TOPIC_PARTITION + 1,
+      configs: { 'cleanup.policy': 'compact' },
+    }));
+  const log = topic.partitions[OFFSETS_TOPIC_PARTITION]!;
+  const delay = options.groupInitialRebalanceDelayMs;
+  const config: Partial<GroupConfig> = {
+    ...options.groupConfig,
+    ...(delay === undefined ? {} : { initialRebalanceDelayMs: delay }),
+  };
+  const coordinator = new GroupCoordinator({ log, config, logger });
+  await coordinator.load();
+  return coordinator;
 }
