@@ -12,7 +12,7 @@
  * one synchronous step; the only awaits are the writes to __consumer_offsets, after which
  * committed offsets are applied in log order (a later record never loses to an earlier one).
  */
-import { ErrorCode, isAssertionError, isKafkaError } from '@cairn/protocol';
+import { assert, ErrorCode, isAssertionError, isKafkaError } from '@cairn/protocol';
 import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from './clock.js';
 import type {
@@ -71,22 +71,34 @@ export class GroupCoordinator {
 
   /**
    * Replays __consumer_offsets to rebuild the committed offsets, then starts serving. Each
-   * group with offsets comes back Empty (members rejoin). Called once; rejects if the log
-   * cannot be read or holds a record it cannot decode, and the coordinator stays loading.
+   * group with offsets comes back Empty (members rejoin); all are loaded, even past
+   * groupsMax (which bounds the creation of groups). Records that do not decode are logged
+   * and passed over. Called once; rejects if the log cannot be read, and the coordinator
+   * stays loading.
    */
   async load(): Promise<void> {
-    if (this.state !== 'loading') throw new Error(`group coordinator is ${this.state}`);
+    assert(this.state === 'loading', `load() on a group coordinator that is ${this.state}`);
     const startedAt = performance.now();
     let recordCount = 0;
-    await this.offsetsTopic.replay((key, value, recordOffset) => {
-      recordCount += 1;
-      let group = this.groups.get(key.group);
-      if (group === undefined) {
-        group = new Group(key.group, this.clock);
-        this.groups.set(key.group, group);
-      }
-      if (value === null) group.offsets.remove(key.topic, key.partition);
-      else group.offsets.apply(key.topic, key.partition, { ...value, recordOffset });
+    let skippedCount = 0;
+    await this.offsetsTopic.replay({
+      record: (key, value, recordOffset) => {
+        recordCount += 1;
+        let group = this.groups.get(key.group);
+        if (group === undefined) {
+          group = new Group(key.group, this.clock);
+          this.groups.set(key.group, group);
+        }
+        if (value === null) group.offsets.remove(key.topic, key.partition);
+        else group.offsets.apply(key.topic, key.partition, { ...value, recordOffset });
+      },
+      skipped: (offset, error) => {
+        skippedCount += 1;
+        this.logger.warn(
+          { offset, err: error },
+          'skipped an undecodable __consumer_offsets record',
+        );
+      },
     });
     for (const [groupId, group] of this.groups) {
       if (group.offsets.isEmpty) this.groups.delete(groupId);
@@ -94,7 +106,12 @@ export class GroupCoordinator {
     if (this.state !== 'loading') return;
     this.state = 'active';
     this.logger.info(
-      { groups: this.groups.size, records: recordCount, ms: performance.now() - startedAt },
+      {
+        groups: this.groups.size,
+        records: recordCount,
+        skipped: skippedCount,
+        ms: performance.now() - startedAt,
+      },
       'group coordinator loaded __consumer_offsets',
     );
   }
@@ -214,11 +231,10 @@ export class GroupCoordinator {
       },
     }));
     const writeError = await this.writeOffsets(group, records);
-    return params.partitions.map((commit, index) => ({
-      topic: commit.topic,
-      partition: commit.partition,
-      errorCode: codes[index] === ErrorCode.NONE ? writeError : (codes[index] ?? writeError),
-    }));
+    return params.partitions.map(({ topic, partition }, index) => {
+      const errorCode = codes[index] ?? ErrorCode.NONE;
+      return { topic, partition, errorCode: errorCode === ErrorCode.NONE ? writeError : errorCode };
+    });
   }
 
   /** Kafka's validateOffsetCommit, against the group as it is now (or as it would be). */

@@ -8,12 +8,17 @@
  * keeps that order, so the record offsets say which of two commits of a partition came last.
  */
 import {
-  decodeRecordBatches,
+  type DecodedRecordBatch,
+  decodeRecordBatch,
   encodeRecordBatch,
+  isAssertionError,
+  isProtocolError,
   LOG_OVERHEAD,
   type RecordInput,
+  readBaseOffset,
   readBatchLength,
   readBatchSizeBytes,
+  readLastOffset,
 } from '@cairn/protocol';
 import { offsetsLoadBufferBytes, offsetsTopicBatchBytesMax } from '../constants.js';
 import {
@@ -77,13 +82,12 @@ export class OffsetsTopic {
 
   /**
    * Reads the partition from logStartOffset to the logEndOffset of the moment it starts and
-   * calls `visit` for each offset record (value null for a tombstone) with its offset.
-   * Records of other kinds (group metadata) are skipped. Throws on a record it cannot decode:
-   * the log checked the batch CRCs, so that is a bug or a foreign writer, not a torn write.
+   * calls `visitor.record` for each offset record (value null for a tombstone) with its
+   * offset. Records of other kinds (group metadata) are passed over. A batch or record that
+   * does not decode (bytes the coordinator did not write, e.g. produced by a client) goes to
+   * `visitor.skipped` instead of failing the load. Throws only when the log cannot be read.
    */
-  async replay(
-    visit: (key: OffsetCommitKey, value: OffsetAndMetadata | null, recordOffset: number) => void,
-  ): Promise<void> {
+  async replay(visitor: ReplayVisitor): Promise<void> {
     const endOffset = this.log.logEndOffset;
     let offset = this.log.logStartOffset;
     let maxBytes = offsetsLoadBufferBytes;
@@ -104,29 +108,52 @@ export class OffsetsTopic {
         maxBytes = batchBytes;
         continue;
       }
-      for (const batch of decodeRecordBatches(records.subarray(0, wholeBytes))) {
-        if (!batch.isControl) {
-          for (const record of batch.records) {
-            if (record.offset >= offset)
-              visitRecord(record.key, record.value, record.offset, visit);
-          }
-        }
-        offset = Math.max(offset, batch.lastOffset + 1);
+      for (
+        let position = 0;
+        position < wholeBytes;
+        position += readBatchSizeBytes(records, position)
+      ) {
+        replayBatch(records, position, offset, visitor);
+        offset = Math.max(offset, readLastOffset(records, position) + 1);
       }
     }
   }
 }
 
-function visitRecord(
-  keyBytes: Buffer | null,
-  valueBytes: Buffer | null,
-  recordOffset: number,
-  visit: (key: OffsetCommitKey, value: OffsetAndMetadata | null, recordOffset: number) => void,
+export interface ReplayVisitor {
+  record(key: OffsetCommitKey, value: OffsetAndMetadata | null, recordOffset: number): void;
+  /** A batch (at its base offset) or a record (at its offset) that could not be decoded. */
+  skipped(offset: number, error: unknown): void;
+}
+
+/** Visits the records of the batch at `position` from `fromOffset` on. */
+function replayBatch(
+  records: Buffer,
+  position: number,
+  fromOffset: number,
+  visitor: ReplayVisitor,
 ): void {
-  if (keyBytes === null) return;
-  const key = decodeOffsetCommitKey(keyBytes);
-  if (key === null) return;
-  visit(key, valueBytes === null ? null : decodeOffsetCommitValue(valueBytes), recordOffset);
+  let batch: DecodedRecordBatch;
+  try {
+    batch = decodeRecordBatch(records, position);
+  } catch (error) {
+    if (isAssertionError(error)) throw error;
+    visitor.skipped(readBaseOffset(records, position), error);
+    return;
+  }
+  if (batch.isControl) return;
+  for (const record of batch.records) {
+    if (record.offset < fromOffset || record.key === null) continue;
+    try {
+      const key = decodeOffsetCommitKey(record.key);
+      if (key === null) continue;
+      const value = record.value === null ? null : decodeOffsetCommitValue(record.value);
+      visitor.record(key, value, record.offset);
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
+      visitor.skipped(record.offset, error);
+    }
+  }
 }
 
 /** Bytes of the whole batches at the start of `records` (a read may end inside a batch). */

@@ -27,6 +27,7 @@ import type { ApiHandler } from '../dispatcher.js';
 import type { PartitionWaiters } from '../partition-waiters.js';
 import type { BrokerProbe } from '../probe.js';
 import type { ProducerCheck, ProducerState } from '../producers/producer-state.js';
+import { isInternalTopic } from '../topics/topic-name.js';
 import type { TopicRegistry } from '../topics/topic-registry.js';
 
 export interface ProduceDeps {
@@ -97,6 +98,10 @@ function appendPartition(
   const log = deps.registry.partitionLog(topic, index);
   if (log === undefined) {
     return Promise.resolve(partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+  }
+  // Only the broker writes its internal topics (Kafka: INVALID_TOPIC_EXCEPTION).
+  if (isInternalTopic(topic)) {
+    return Promise.resolve(partitionError(index, ErrorCode.INVALID_TOPIC_EXCEPTION));
   }
   let written: Promise<{ logAppendTime: number }>;
   let baseOffset: number;

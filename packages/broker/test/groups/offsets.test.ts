@@ -1,9 +1,10 @@
 // Proves OffsetCommit's checks (generation, member, state, metadata size), OffsetFetch, and
 // the group views (ListGroups, DescribeGroups, DeleteGroups) on an in-memory offsets log.
-import { ErrorCode } from '@cairn/protocol';
+import { ErrorCode, encodeRecordBatch } from '@cairn/protocol';
 import { describe, expect, it } from 'vitest';
 import type { OffsetCommitParams } from '../../src/groups/coordinator-api.js';
 import { GroupCoordinator } from '../../src/groups/group-coordinator.js';
+import { encodeOffsetCommitKey } from '../../src/groups/offset-record.js';
 import {
   type Harness,
   joinAlone,
@@ -23,6 +24,14 @@ function commit(harness: Harness, overrides: Partial<OffsetCommitParams> = {}) {
     ...overrides,
   });
 }
+
+const partitionAt = (partition: number) => ({
+  topic: 't',
+  partition,
+  offset: 1,
+  leaderEpoch: -1,
+  metadata: null,
+});
 
 const codes = (results: readonly { errorCode: number }[]) => results.map((r) => r.errorCode);
 
@@ -116,6 +125,29 @@ describe('OffsetCommit', () => {
     // Replayed, the commit is followed by its tombstone: the group stays deleted.
     const reloaded = await startCoordinator({}, log);
     expect(reloaded.coordinator.group('group')).toBeUndefined();
+  });
+
+  it('loads past records it cannot decode (produced into the topic by a client)', async () => {
+    const log = new MemoryOffsetLog();
+    const harness = await startCoordinator({}, log);
+    await commit(harness);
+    const key = encodeOffsetCommitKey({ group: 'group', topic: 't', partition: 1 });
+    await log.append(
+      encodeRecordBatch({
+        records: [
+          { key, value: Buffer.from('not an offset value') },
+          { key: Buffer.from('junk'), value: Buffer.from('x') },
+          { key: null, value: Buffer.from('no key') },
+        ],
+      }),
+    );
+    await commit(harness, { partitions: [{ ...partitionAt(2), offset: 7 }] });
+    const reloaded = await startCoordinator({}, log);
+    const offsets = reloaded.coordinator.fetchOffsets('group', null).partitions;
+    expect(offsets.map((p) => [p.partition, p.offset])).toEqual([
+      [0, 42],
+      [2, 7],
+    ]);
   });
 
   it('answers COORDINATOR_LOAD_IN_PROGRESS until load() completes', async () => {
