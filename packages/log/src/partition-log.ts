@@ -1,0 +1,754 @@
+/**
+ * The log of one partition (Kafka's UnifiedLog): an ordered list of segments in one
+ * directory, the last one active. Appends go through a bounded queue to a single writer;
+ * reads, flushes and maintenance (retention, deleteRecordsBefore, compaction) run beside it.
+ * The byte layouts are drawn where they are written: segment-files.ts (names), offset-index.ts,
+ * time-index.ts, checkpoint-file.ts, and @cairn/protocol's record-batch-header.ts (batches).
+ *
+ * Offsets, from low to high: logStartOffset <= recoveryPoint (fsync'd below) <= highWatermark
+ * (written below; what reads serve, and with one broker Kafka's high watermark) <=
+ * logEndOffset (assigned below, including appends still queued).
+ *
+ * Concurrency contract, for the whole class: every method may be called at any time from any
+ * async context. Appends take offsets synchronously in call order and are written in that order
+ * by one writer. Maintenance operations run one at a time (a mutex). Reads hold the segments
+ * they read (`retain`), so deleting or replacing a segment waits for them. A failed write or
+ * fsync is sticky: appends and flushes fail with it until the log is reopened, so the file never
+ * gets a hole; reads keep serving what was written before.
+ */
+import { join } from 'node:path';
+import { assert, decodeRecordBatch, kafkaError } from '@cairn/protocol';
+import { assignOffsets, checkAppend } from './append-batches.js';
+import { AppendQueue, type QueuedTask } from './append-queue.js';
+import { scanBatches } from './batch-scan.js';
+import { writeCheckpoint } from './checkpoint-file.js';
+import { type Clock, systemClock } from './clock.js';
+import { type CompactionResult, compactLog } from './compaction.js';
+import { compacts, type LogConfig, validateLogConfig } from './config.js';
+import {
+  appendQueueBytesMax,
+  appendQueueLengthMax,
+  coalescedAppendsMax,
+  relativeOffsetMax,
+} from './constants.js';
+import { type FileSystem, nodeFileSystem } from './file-system.js';
+import { GroupCommit } from './group-commit.js';
+import { consoleLogLogger, type LogLogger } from './logger.js';
+import { Mutex } from './mutex.js';
+import { recoverLog } from './recovery.js';
+import { planRetention, type RetentionCandidate, type RetentionReason } from './retention.js';
+import { Segment } from './segment.js';
+import {
+  cleanerCheckpointName,
+  logStartOffsetCheckpointName,
+  recoveryPointCheckpointName,
+} from './segment-files.js';
+import { storageError } from './storage-error.js';
+import { NO_TIMESTAMP } from './time-index.js';
+
+export interface PartitionLogOptions {
+  clock?: Clock;
+  fileSystem?: FileSystem;
+  logger?: LogLogger;
+  /** How messages name the log, e.g. `orders-3`; the directory by default. */
+  name?: string;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** The time written into the batches under LogAppendTime; -1 under CreateTime. */
+  logAppendTime: number;
+  logStartOffset: number;
+}
+
+export interface ReadResult {
+  /** Whole batches, exactly as stored; empty at the high watermark. */
+  records: Buffer;
+  highWatermark: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+export interface RetentionResult {
+  deletedSegmentCount: number;
+  deletedBytes: number;
+  reasons: RetentionReason[];
+  logStartOffset: number;
+}
+
+export interface SegmentInfo {
+  baseOffset: number;
+  nextOffset: number;
+  sizeBytes: number;
+  maxTimestamp: number;
+  sealed: boolean;
+}
+
+/** Plain counters, read by the broker's metrics at scrape time (Redpanda's probe). */
+export class PartitionLogProbe {
+  appendCount = 0;
+  appendBytes = 0;
+  appendBatchCount = 0;
+  writeCount = 0;
+  readCount = 0;
+  readBytes = 0;
+  rollCount = 0;
+  syncCount = 0;
+  appendQueueFullCount = 0;
+  recoveryTruncatedBytes = 0;
+  retentionDeletedSegmentCount = 0;
+  compactionCount = 0;
+}
+
+class AppendTask implements QueuedTask {
+  readonly kind = 'append';
+  constructor(
+    readonly records: Buffer,
+    readonly batchCount: number,
+    readonly result: AppendResult,
+    private readonly resolve: (result: AppendResult) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  get sizeBytes(): number {
+    return this.records.length;
+  }
+
+  settle(error: Error | null): void {
+    if (error === null) this.resolve(this.result);
+    else this.reject(error);
+  }
+}
+
+class RollTask implements QueuedTask {
+  readonly kind = 'roll';
+  readonly sizeBytes = 0;
+  constructor(
+    private readonly resolve: () => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  settle(error: Error | null): void {
+    if (error === null) this.resolve();
+    else this.reject(error);
+  }
+}
+
+type WriterTask = AppendTask | RollTask;
+
+export class PartitionLog {
+  readonly probe = new PartitionLogProbe();
+  private readonly segments: Segment[];
+  private currentConfig: LogConfig;
+  private startOffset: number;
+  private nextOffset: number;
+  private writtenOffset: number;
+  private persistedRecoveryPoint: number;
+  private lastFlushMs: number;
+  private cleanedUpToOffset: number;
+  private lastCompactionMs: number;
+  private failure: Error | null = null;
+  private closing: Promise<void> | null = null;
+  private readsClosed = false;
+  private readonly queue: AppendQueue<WriterTask>;
+  private readonly groupCommit: GroupCommit;
+  private readonly maintenance = new Mutex();
+  private readonly checkpoints = new Mutex();
+
+  private constructor(
+    readonly dir: string,
+    config: LogConfig,
+    private readonly fs: FileSystem,
+    private readonly clock: Clock,
+    private readonly logger: LogLogger,
+    readonly name: string,
+    recovered: Awaited<ReturnType<typeof recoverLog>>,
+  ) {
+    this.currentConfig = { ...config };
+    this.segments = recovered.segments;
+    this.startOffset = recovered.logStartOffset;
+    this.nextOffset = recovered.recoveryPoint;
+    this.writtenOffset = recovered.recoveryPoint;
+    this.persistedRecoveryPoint = -1;
+    this.lastFlushMs = clock.now();
+    this.lastCompactionMs = clock.now();
+    this.cleanedUpToOffset = recovered.cleanedUpToOffset;
+    this.probe.recoveryTruncatedBytes = recovered.truncatedBytes;
+    const limits = { lengthMax: appendQueueLengthMax, bytesMax: appendQueueBytesMax };
+    this.queue = new AppendQueue<WriterTask>(limits, (tasks) => this.processTasks(tasks));
+    this.groupCommit = new GroupCommit(recovered.recoveryPoint, (offset) => this.syncTo(offset));
+  }
+
+  /**
+   * Opens (creating when missing) the log in `dir` and recovers it: see recovery.ts. Throws
+   * INVALID_CONFIG for a bad config and KAFKA_STORAGE_ERROR naming the file for damage it
+   * cannot repair (an orphan index, a bad file name, overlapping segments) or an I/O failure.
+   */
+  static async open(
+    dir: string,
+    config: LogConfig,
+    options: PartitionLogOptions = {},
+  ): Promise<PartitionLog> {
+    validateLogConfig(config);
+    const fs = options.fileSystem ?? nodeFileSystem;
+    const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? consoleLogLogger;
+    const recovered = await recoverLog({ fs, dir, config, clock, logger });
+    return new PartitionLog(dir, config, fs, clock, logger, options.name ?? dir, recovered);
+  }
+
+  /** The first offset a read may ask for. */
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  /** The offset the next append gets: every offset below is taken, maybe still queued. */
+  get logEndOffset(): number {
+    return this.nextOffset;
+  }
+
+  /** Every offset below is in the file and readable; single broker: Kafka's high watermark. */
+  get highWatermark(): number {
+    return this.writtenOffset;
+  }
+
+  /** Every offset below is fsync'd. */
+  get recoveryPoint(): number {
+    return this.groupCommit.flushedOffset;
+  }
+
+  get config(): Readonly<LogConfig> {
+    return this.currentConfig;
+  }
+
+  get sizeBytes(): number {
+    return this.segments.reduce((sum, segment) => sum + segment.sizeBytes, 0);
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** The failure that stopped appends, or null. */
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  /** A snapshot of the segments, oldest first; the last one is active. */
+  segmentInfos(): SegmentInfo[] {
+    return this.segments.map((segment) => ({
+      baseOffset: segment.baseOffset,
+      nextOffset: segment.nextOffset,
+      sizeBytes: segment.sizeBytes,
+      maxTimestamp: segment.maxTimestamp,
+      sealed: segment.isSealed,
+    }));
+  }
+
+  /**
+   * Appends one or more whole v2 batches, back to back as a Produce request carries them.
+   * Validates every batch before taking offsets (nothing is written when one is bad), then
+   * assigns offsets in place synchronously, in call order, and resolves once the bytes are in
+   * the file (page cache); `flushedTo(lastOffset + 1)` waits for the fsync. The buffer belongs
+   * to the log from the call on. Throws CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE,
+   * RECORD_LIST_TOO_LARGE; REQUEST_TIMED_OUT (retriable) when the append queue is full;
+   * KAFKA_STORAGE_ERROR after a write failure or once closed.
+   */
+  async append(records: Buffer): Promise<AppendResult> {
+    this.checkWritable();
+    const shape = checkAppend(records, this.currentConfig, this.name);
+    if (!this.queue.hasRoomFor(records.length)) {
+      this.probe.appendQueueFullCount += 1;
+      throw kafkaError(
+        'REQUEST_TIMED_OUT',
+        `${this.name}: the append queue is full (${this.queue.length} appends, ` +
+          `${this.queue.sizeBytes} bytes queued); retry later`,
+      );
+    }
+    const now = this.clock.now();
+    const logAppendTime = this.currentConfig.messageTimestampType === 'LogAppendTime' ? now : null;
+    const baseOffset = this.nextOffset;
+    const lastOffset = assignOffsets(records, baseOffset, logAppendTime);
+    assert(lastOffset - baseOffset + 1 === shape.offsetCount, 'offsets assigned vs counted');
+    this.nextOffset = lastOffset + 1;
+    const result: AppendResult = {
+      baseOffset,
+      lastOffset,
+      logAppendTime: logAppendTime ?? -1,
+      logStartOffset: this.startOffset,
+    };
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push(new AppendTask(records, shape.batchCount, result, resolve, reject));
+    });
+  }
+
+  /**
+   * Resolves once every offset below `offset` is fsync'd; callers waiting together share one
+   * fsync (group commit). At once when already flushed. Rejects with KAFKA_STORAGE_ERROR after
+   * a write or fsync failure. `offset` must not be above logEndOffset.
+   */
+  flushedTo(offset: number): Promise<void> {
+    assert(offset <= this.nextOffset, `flushedTo(${offset}) past logEndOffset ${this.nextOffset}`);
+    if (this.failure !== null && offset > this.groupCommit.flushedOffset) {
+      return Promise.reject(this.failure);
+    }
+    return this.groupCommit.waitFor(offset);
+  }
+
+  /** fsync of everything appended so far (queued appends included). */
+  flush(): Promise<void> {
+    return this.flushedTo(this.nextOffset);
+  }
+
+  /** Flushes when flush.ms has passed since the last fsync and data is waiting (scheduler). */
+  async flushIfDue(): Promise<void> {
+    const due = this.clock.now() - this.lastFlushMs >= this.currentConfig.flushMs;
+    if (due && this.failure === null && this.writtenOffset > this.recoveryPoint) {
+      await this.flushedTo(this.writtenOffset);
+    }
+  }
+
+  /**
+   * Whole batches from the one holding `offset`: at least one batch even when it is larger
+   * than `maxBytes` (Kafka), then more while they fit, none with an offset at or above
+   * `maxOffset` (exclusive, e.g. the high watermark; the high watermark at most). Reads one
+   * segment. Empty at the high watermark or logEndOffset. Throws OFFSET_OUT_OF_RANGE below
+   * logStartOffset or above logEndOffset, KAFKA_STORAGE_ERROR once closed or on I/O failure.
+   */
+  async read(offset: number, maxBytes: number, maxOffset?: number): Promise<ReadResult> {
+    this.checkReadable();
+    if (!Number.isSafeInteger(offset) || offset < this.startOffset || offset > this.nextOffset) {
+      throw kafkaError(
+        'OFFSET_OUT_OF_RANGE',
+        `${this.name}: offset ${offset} is outside [${this.startOffset}, ${this.nextOffset}]`,
+      );
+    }
+    const upperOffset = Math.min(maxOffset ?? this.writtenOffset, this.writtenOffset);
+    let records: Buffer = Buffer.alloc(0);
+    let from = offset;
+    while (from < upperOffset && records.length === 0) {
+      this.checkReadable();
+      const segmentIndex = this.segmentIndexFor(from);
+      const segment = this.segments[segmentIndex]!;
+      segment.retain();
+      try {
+        const slackBytes = this.currentConfig.indexIntervalBytes;
+        records = await segment.readBatches(from, maxBytes, upperOffset, slackBytes);
+      } catch (error) {
+        throw storageError('reading', segment.logPath, error);
+      } finally {
+        segment.release();
+      }
+      // Compaction can leave a segment's last offsets empty: continue in the next segment.
+      from = this.segments[this.segments.indexOf(segment) + 1]?.baseOffset ?? upperOffset;
+    }
+    this.probe.readCount += 1;
+    this.probe.readBytes += records.length;
+    return this.readResult(records);
+  }
+
+  /**
+   * The first offset at or above logStartOffset and below the high watermark whose record
+   * timestamp is >= `timestamp`, with that timestamp (Kafka's ListOffsets by time), found
+   * through the time indexes; null when no record is that late. Throws KAFKA_STORAGE_ERROR.
+   */
+  async offsetForTimestamp(
+    timestamp: number,
+  ): Promise<{ offset: number; timestamp: number } | null> {
+    this.checkReadable();
+    for (let segmentIndex = 0; segmentIndex < this.segments.length; segmentIndex++) {
+      const segment = this.segments[segmentIndex]!;
+      if (segment.maxTimestamp < timestamp || segment.nextOffset <= this.startOffset) continue;
+      segment.retain();
+      try {
+        const found = await this.findTimestampIn(segment, timestamp);
+        if (found !== null) return found;
+      } catch (error) {
+        throw storageError('searching', segment.logPath, error);
+      } finally {
+        segment.release();
+      }
+      this.checkReadable();
+      segmentIndex = Math.max(this.segments.indexOf(segment), segmentIndex - 1);
+    }
+    return null;
+  }
+
+  /**
+   * Moves logStartOffset up to `offset` (Kafka's DeleteRecords) at once, persists it in the
+   * log-start-offset checkpoint, then deletes the segments wholly below it. No-op at or below
+   * the current logStartOffset. Throws OFFSET_OUT_OF_RANGE above the high watermark.
+   */
+  async deleteRecordsBefore(offset: number): Promise<void> {
+    this.checkWritable();
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.writtenOffset) {
+      throw kafkaError(
+        'OFFSET_OUT_OF_RANGE',
+        `${this.name}: cannot delete records before ${offset}: the high watermark is ` +
+          `${this.writtenOffset}`,
+      );
+    }
+    if (offset <= this.startOffset) return;
+    this.startOffset = offset;
+    await this.maintenance.run(async () => {
+      const path = join(this.dir, logStartOffsetCheckpointName);
+      await writeCheckpoint(this.fs, path, this.startOffset);
+      await this.deleteOldSegments(0, []);
+    });
+  }
+
+  /**
+   * Deletes the oldest closed segments that retention.ms or retention.bytes (when
+   * cleanup.policy has delete) or logStartOffset let go; never the active segment. Returns
+   * what it deleted. Throws KAFKA_STORAGE_ERROR.
+   */
+  applyRetention(): Promise<RetentionResult> {
+    return this.maintenance.run(async () => {
+      this.checkReadable();
+      const closed = this.segments.slice(0, -1);
+      const candidates: RetentionCandidate[] = [];
+      for (const [segmentIndex, segment] of closed.entries()) {
+        const largestTimestamp =
+          segment.maxTimestamp !== NO_TIMESTAMP
+            ? segment.maxTimestamp
+            : await this.fs.modifiedTimeMs(segment.logPath);
+        candidates.push({
+          baseOffset: segment.baseOffset,
+          sizeBytes: segment.sizeBytes,
+          largestTimestamp,
+          nextBaseOffset: this.segments[segmentIndex + 1]!.baseOffset,
+        });
+      }
+      const plan = planRetention(candidates, {
+        config: this.currentConfig,
+        now: this.clock.now(),
+        logSizeBytes: this.sizeBytes,
+        logStartOffset: this.startOffset,
+      });
+      return this.deleteOldSegments(plan.deleteCount, plan.reasons);
+    });
+  }
+
+  /**
+   * Compacts the closed, fsync'd segments when cleanup.policy has
+   * compact: keeps the newest record of each key, drops tombstones older than
+   * delete.retention.ms (compaction.ts). Returns what it did; zeros when the policy is delete.
+   */
+  compact(): Promise<CompactionResult> {
+    return this.maintenance.run(async () => {
+      this.checkReadable();
+      if (!compacts(this.currentConfig)) return emptyCompactionResult();
+      // Closed segments whose every offset is fsync'd.
+      const limit = this.groupCommit.flushedOffset;
+      const eligible: Segment[] = [];
+      for (const [index, segment] of this.segments.entries()) {
+        const next = this.segments[index + 1];
+        if (next === undefined || next.baseOffset > limit) break;
+        eligible.push(segment);
+      }
+      const cleanedEnd = this.segments[eligible.length]!.baseOffset;
+      // Recovery allows offset gaps only below the cleaner checkpoint: it is written first.
+      if (eligible.length > 0 && cleanedEnd > this.cleanedUpToOffset) {
+        const path = join(this.dir, cleanerCheckpointName);
+        await this.checkpoints.run(() => writeCheckpoint(this.fs, path, cleanedEnd));
+        this.cleanedUpToOffset = cleanedEnd;
+      }
+      const result = await compactLog(
+        { fs: this.fs, dir: this.dir, config: this.currentConfig, clock: this.clock },
+        eligible,
+        (old, replacement) => this.replaceSegment(old, replacement),
+      );
+      this.lastCompactionMs = this.clock.now();
+      this.probe.compactionCount += 1;
+      return result;
+    });
+  }
+
+  /**
+   * True when compaction has work: segments closed since the last pass, or tombstones that
+   * may have outlived delete.retention.ms since then.
+   */
+  needsCompaction(): boolean {
+    if (!compacts(this.currentConfig)) return false;
+    if (this.segments.length < 2) return false;
+    const closedEnd = this.active.baseOffset;
+    const sinceLastMs = this.clock.now() - this.lastCompactionMs;
+    return closedEnd > this.cleanedUpToOffset || sinceLastMs > this.currentConfig.deleteRetentionMs;
+  }
+
+  /** Closes the active segment and starts a new one at logEndOffset (after queued appends). */
+  async roll(): Promise<void> {
+    this.checkWritable();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push(new RollTask(resolve, reject));
+    });
+  }
+
+  /** Takes effect from the next append, roll, retention or compaction. Throws INVALID_CONFIG. */
+  updateConfig(config: LogConfig): void {
+    validateLogConfig(config);
+    this.currentConfig = { ...config };
+  }
+
+  /**
+   * Stops appends, waits for queued appends and running maintenance, flushes everything,
+   * writes the active segment's indexes and the recovery point, and closes the files.
+   * Idempotent; reads and appends fail with KAFKA_STORAGE_ERROR afterwards.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
+    await this.queue.idle();
+    await this.maintenance.run(async () => undefined);
+    let closeError: unknown = null;
+    if (this.failure === null) {
+      try {
+        await this.groupCommit.waitFor(this.writtenOffset);
+        await this.segments.at(-1)!.persistIndexes();
+        await this.persistRecoveryPoint(this.writtenOffset);
+      } catch (error) {
+        closeError = error;
+      }
+    }
+    this.readsClosed = true;
+    for (const segment of this.segments) await segment.close();
+    if (closeError !== null) throw storageError('closing', this.dir, closeError);
+  }
+
+  /** The writer: does the first queued task and any appends it can join into one write. */
+  private async processTasks(tasks: readonly WriterTask[]): Promise<number> {
+    const first = tasks[0]!;
+    if (first.kind === 'roll') {
+      if (this.active.sizeBytes > 0) await this.rollTo(this.active.nextOffset);
+      return 1;
+    }
+    let segment = this.active;
+    if (this.shouldRoll(segment, first)) segment = await this.rollTo(first.result.baseOffset);
+    const group = this.joinAppends(segment, tasks);
+    const position = segment.sizeBytes;
+    try {
+      await segment.write(
+        group.map((task) => task.records),
+        position,
+      );
+    } catch (error) {
+      throw this.failWith(storageError('appending to', segment.logPath, error));
+    }
+    assert(segment === this.active && segment.sizeBytes === position, 'segment moved in write');
+    for (const task of group)
+      segment.commitAppend(task.records, this.currentConfig.indexIntervalBytes);
+    const last = group.at(-1)!;
+    this.writtenOffset = last.result.lastOffset + 1;
+    assert(segment.nextOffset === this.writtenOffset, 'segment end vs high watermark');
+    this.probe.writeCount += 1;
+    for (const task of group) {
+      this.probe.appendCount += 1;
+      this.probe.appendBytes += task.records.length;
+      this.probe.appendBatchCount += task.batchCount;
+    }
+    this.groupCommit.written(this.writtenOffset);
+    return group.length;
+  }
+
+  /** The queued appends, from the first, that fit the segment together (one writev). */
+  private joinAppends(segment: Segment, tasks: readonly WriterTask[]): AppendTask[] {
+    const group: AppendTask[] = [];
+    let sizeBytes = segment.sizeBytes;
+    let batchCount = 0;
+    const indexRoom = segment.indexRoom();
+    for (const task of tasks) {
+      if (task.kind !== 'append' || group.length === coalescedAppendsMax) break;
+      const fits =
+        sizeBytes + task.sizeBytes <= this.currentConfig.segmentBytes &&
+        batchCount + task.batchCount <= indexRoom &&
+        task.result.lastOffset - segment.baseOffset <= relativeOffsetMax;
+      if (!fits && group.length > 0) break;
+      group.push(task);
+      sizeBytes += task.sizeBytes;
+      batchCount += task.batchCount;
+    }
+    return group;
+  }
+
+  /** Kafka's LogSegment.shouldRoll: size, age, relative offset or index space. */
+  private shouldRoll(segment: Segment, task: AppendTask): boolean {
+    if (segment.sizeBytes === 0) return false;
+    const config = this.currentConfig;
+    return (
+      segment.sizeBytes + task.sizeBytes > config.segmentBytes ||
+      this.clock.now() - segment.rollingBasedTimestamp > config.segmentMs ||
+      task.result.lastOffset - segment.baseOffset > relativeOffsetMax ||
+      segment.indexRoom() < task.batchCount
+    );
+  }
+
+  /** Seals the active segment, starts one at `baseOffset`, flushes the sealed one behind. */
+  private async rollTo(baseOffset: number): Promise<Segment> {
+    const sealed = this.active;
+    assert(baseOffset === sealed.nextOffset, `roll to ${baseOffset} after ${sealed.nextOffset}`);
+    let next: Segment;
+    try {
+      next = await Segment.create(this.fs, this.dir, baseOffset, this.clock.now());
+      await this.fs.syncDirectory(this.dir);
+    } catch (error) {
+      throw this.failWith(storageError('rolling', this.dir, error));
+    }
+    sealed.seal();
+    this.segments.push(next);
+    this.probe.rollCount += 1;
+    // Kafka flushes a rolled segment in the background; its fsync failure is sticky too.
+    this.groupCommit.waitFor(baseOffset).catch(() => undefined);
+    return next;
+  }
+
+  /** Makes every offset below `target` durable: the group commit's sync. */
+  private async syncTo(target: number): Promise<void> {
+    const flushedOffset = this.groupCommit.flushedOffset;
+    const dirty = this.segments.filter(
+      (segment) => segment.nextOffset > flushedOffset && segment.baseOffset < target,
+    );
+    for (const segment of dirty) segment.retain();
+    let sealedFlushed = false;
+    try {
+      for (const segment of dirty) {
+        await segment.flush();
+        sealedFlushed ||= segment.isSealed;
+      }
+      this.lastFlushMs = this.clock.now();
+      this.probe.syncCount += 1;
+      if (sealedFlushed) await this.persistRecoveryPoint(target);
+    } catch (error) {
+      throw this.failWith(storageError('flushing', this.dir, error));
+    } finally {
+      for (const segment of dirty) segment.release();
+    }
+  }
+
+  /** Writes the recovery-point checkpoint when `offset` (already fsync'd) moves it up. */
+  private persistRecoveryPoint(offset: number): Promise<void> {
+    return this.checkpoints.run(async () => {
+      if (offset <= this.persistedRecoveryPoint) return;
+      await writeCheckpoint(this.fs, join(this.dir, recoveryPointCheckpointName), offset);
+      this.persistedRecoveryPoint = offset;
+    });
+  }
+
+  /** Deletes the `count` oldest segments, and any wholly below logStartOffset. Maintenance. */
+  private async deleteOldSegments(
+    count: number,
+    reasons: RetentionReason[],
+  ): Promise<RetentionResult> {
+    while (
+      count < this.segments.length - 1 &&
+      this.segments[count + 1]!.baseOffset <= this.startOffset
+    ) {
+      count += 1;
+      reasons.push('logStartOffset');
+    }
+    const deleted = this.segments.splice(0, count);
+    assert(this.segments.length > 0, 'retention deleted the active segment');
+    this.startOffset = Math.max(this.startOffset, this.segments[0]!.baseOffset);
+    let deletedBytes = 0;
+    for (const segment of deleted) {
+      deletedBytes += segment.sizeBytes;
+      try {
+        await segment.delete();
+      } catch (error) {
+        throw storageError('deleting', segment.logPath, error);
+      }
+    }
+    if (deleted.length > 0) await this.fs.syncDirectory(this.dir);
+    this.probe.retentionDeletedSegmentCount += deleted.length;
+    const result = { deletedSegmentCount: deleted.length, deletedBytes, reasons };
+    return { ...result, logStartOffset: this.startOffset };
+  }
+
+  /** Puts a compacted segment in place of the original; the original closes after its reads. */
+  private async replaceSegment(old: Segment, replacement: Segment): Promise<void> {
+    const segmentIndex = this.segments.indexOf(old);
+    assert(segmentIndex >= 0 && segmentIndex < this.segments.length - 1, 'replace active segment');
+    this.segments[segmentIndex] = replacement;
+    await old.close();
+  }
+
+  private async findTimestampIn(
+    segment: Segment,
+    timestamp: number,
+  ): Promise<{ offset: number; timestamp: number } | null> {
+    const indexed = segment.timeIndex.lookup(timestamp);
+    const from = segment.offsetIndex.lookup(indexed.offset).position;
+    const end = segment.sizeBytes;
+    const upperOffset = this.writtenOffset;
+    let found: { offset: number; timestamp: number } | null = null;
+    await scanBatches(segment.logFile, { from, end, verifyCrc: false }, (batch) => {
+      if (batch.lastOffset >= upperOffset) return 'stop';
+      if (batch.maxTimestamp < timestamp || batch.lastOffset < this.startOffset) return 'accept';
+      const decoded = decodeRecordBatch(batch.chunk, batch.chunkPosition);
+      for (const record of decoded.records) {
+        if (record.timestamp >= timestamp && record.offset >= this.startOffset) {
+          found = { offset: record.offset, timestamp: record.timestamp };
+          return 'stop';
+        }
+      }
+      return 'accept';
+    });
+    return found;
+  }
+
+  private get active(): Segment {
+    return this.segments.at(-1)!;
+  }
+
+  /** The segment holding `offset`: the last one whose baseOffset is <= it. */
+  private segmentIndexFor(offset: number): number {
+    let low = 0;
+    let high = this.segments.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1;
+      if (this.segments[middle]!.baseOffset <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  private readResult(records: Buffer): ReadResult {
+    return {
+      records,
+      highWatermark: this.writtenOffset,
+      logStartOffset: this.startOffset,
+      logEndOffset: this.nextOffset,
+    };
+  }
+
+  private checkWritable(): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.closing !== null) {
+      throw kafkaError('KAFKA_STORAGE_ERROR', `${this.name}: the log is closed`);
+    }
+  }
+
+  private checkReadable(): void {
+    if (this.readsClosed) {
+      throw kafkaError('KAFKA_STORAGE_ERROR', `${this.name}: the log is closed`);
+    }
+  }
+
+  /** Records the first failure, fails the queue and the group commit; returns the failure. */
+  private failWith(error: Error): Error {
+    if (this.failure === null) {
+      this.failure = error;
+      this.logger.warn(`${this.name}: appends stop until the log is reopened: ${error.message}`);
+    }
+    this.queue.fail(this.failure);
+    this.groupCommit.fail(this.failure);
+    return this.failure;
+  }
+}
+
+function emptyCompactionResult(): CompactionResult {
+  return { cleanedSegmentCount: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0 };
+}
