@@ -8,11 +8,20 @@ command -v kcat >/dev/null 2>&1 || packages+=(kcat)
 /usr/bin/python3 -c 'import kafka' >/dev/null 2>&1 || packages+=(python3-kafka)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
+# Without root (or password-less sudo) the interop tests skip with a warning; the rest of the
+# test run goes on, so this warns and succeeds rather than failing the caller.
+sudo=()
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-interop-tools: need root to apt-get install ${packages[*]}" >&2
-  exit 1
+  if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+    sudo=(sudo -n)
+  else
+    echo "install-interop-tools: warning: need root to apt-get install ${packages[*]};" \
+      "the interop tests will be skipped" >&2
+    exit 0
+  fi
 fi
 echo "== installing ${packages[*]} from Debian"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

@@ -8,5 +8,7 @@ echo "== biome (format + lint)"
 node_modules/.bin/biome ci .
 echo "== tsc (test files)"
 node_modules/.bin/tsc -p tsconfig.tests.json
+echo "== interop tools (kcat, kafka-python)"
+bash scripts/install-interop-tools.sh
 echo "== vitest"
 node_modules/.bin/vitest run "$@"

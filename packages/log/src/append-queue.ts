@@ -28,9 +28,11 @@ export class AppendQueue<Task extends QueuedTask> {
   private failure: Error | null = null;
   private idleWaiters: Array<() => void> = [];
 
+  /** `onIdle` runs each time the drain loop finds the queue empty. */
   constructor(
     private readonly limits: { lengthMax: number; bytesMax: number },
     private readonly process: TaskProcessor<Task>,
+    private readonly onIdle: () => void = () => {},
   ) {}
 
   get length(): number {
@@ -88,7 +90,7 @@ export class AppendQueue<Task extends QueuedTask> {
       }
       // A failure reported meanwhile (an fsync) already settled every queued task.
       if (this.failure !== null) break;
-      assert(doneCount >= 1 && doneCount <= this.tasks.length, `processed ${doneCount} tasks`);
+      assert(doneCount >= 1 && doneCount <= this.tasks.length, 'processed a prefix of the tasks');
       const done = this.tasks.splice(0, doneCount);
       for (const task of done) {
         this.queuedBytes -= task.sizeBytes;
@@ -96,6 +98,7 @@ export class AppendQueue<Task extends QueuedTask> {
       }
     }
     this.draining = false;
+    this.onIdle();
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

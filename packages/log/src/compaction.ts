@@ -116,7 +116,8 @@ async function cleanSegment(
   offsetMap: OffsetMap,
   tombstonesExpired: boolean,
 ): Promise<{ segment: Segment; recordsRemoved: number } | null> {
-  const { fs, dir, config } = context;
+  const { fs, dir } = context;
+  const interval = context.config.indexIntervalBytes;
   const { baseOffset } = segment;
   const output = await fs.openFile(segmentFilePath(dir, baseOffset, 'log', 'cleaned'), {
     create: true,
@@ -144,7 +145,7 @@ async function cleanSegment(
         const position = cleaned.sizeBytes;
         const lastOffset = kept.decoded?.lastOffset ?? batch.lastOffset;
         const maxTimestamp = kept.decoded?.maxTimestamp ?? batch.maxTimestamp;
-        cleaned.indexBatch(position, kept.bytes.length, lastOffset, maxTimestamp, config);
+        cleaned.indexBatch(position, kept.bytes.length, lastOffset, maxTimestamp, interval);
         pending.push(kept.bytes);
         return 'accept';
       },

@@ -32,6 +32,16 @@ export const appendQueueBytesMax = 256 * 1024 * 1024;
 /** Queued appends the writer joins into one writev call (Linux's IOV_MAX is 1024). */
 export const coalescedAppendsMax = 256;
 
+/**
+ * Writes the group commit lets the writer finish, while more appends are queued, before it
+ * starts an fsync a caller waits for: one fsync then covers the appends queued behind.
+ */
+export const groupCommitDeferredWritesMax = 16;
+
+/** Batch positions a segment remembers where reads ended, so the next sequential read of a
+ * consumer starts at its batch without an index lookup or a look-ahead window. */
+export const readHintsMax = 16;
+
 /** Bytes recovery, rebuild, compaction and the dump tool read at a time while scanning. */
 export const scanChunkBytes = 1024 * 1024;
 

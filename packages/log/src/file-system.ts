@@ -1,22 +1,13 @@
 /**
  * The file operations the log engine uses, injected so tests can simulate a crash that loses
  * every byte not yet fsync'd (TigerBeetle simulates its storage; Kafka injects `Time`). The
- * default, `nodeFileSystem`, is node:fs/promises with short reads and writes retried.
+ * default, `nodeFileSystem`, is node:fs with short reads and writes retried.
  *
  * Every path is absolute or relative to the process's working directory. Errors are Node's
  * (with `code` such as ENOENT); the log turns them into KAFKA_STORAGE_ERROR with the path.
  */
-import { constants as fsConstants } from 'node:fs';
-import {
-  type FileHandle,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-} from 'node:fs/promises';
+import fs from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 
 /** An open file, read and written at explicit positions (pread/pwrite). */
 export interface LogFile {
@@ -53,21 +44,29 @@ export interface FileSystem {
   modifiedTimeMs(path: string): Promise<number>;
 }
 
+/**
+ * A file by its descriptor, through node:fs's callback calls: each is one libuv request,
+ * several microseconds cheaper than a FileHandle call, which matters at one write per append.
+ */
 class NodeLogFile implements LogFile {
   constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
+    private readonly fd: number,
   ) {}
 
   async read(buffer: Buffer, bufferOffset: number, length: number, position: number) {
     let count = 0;
     while (count < length) {
-      const { bytesRead } = await this.handle.read(
-        buffer,
-        bufferOffset + count,
-        length - count,
-        position + count,
-      );
+      const bytesRead = await new Promise<number>((resolve, reject) => {
+        fs.read(
+          this.fd,
+          buffer,
+          bufferOffset + count,
+          length - count,
+          position + count,
+          (error, n) => (error === null ? resolve(n) : reject(error)),
+        );
+      });
       if (bytesRead === 0) break;
       count += bytesRead;
     }
@@ -75,47 +74,64 @@ class NodeLogFile implements LogFile {
   }
 
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
-    if (buffers.length === 1) {
-      const buffer = buffers[0]!;
-      let written = 0;
-      while (written < buffer.length) {
-        const result = await this.handle.write(buffer, written, buffer.length - written, position);
-        written += result.bytesWritten;
-        position += result.bytesWritten;
+    let pending: readonly Buffer[] = buffers;
+    let total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+    while (total > 0) {
+      const written = await this.writeOnce(pending, position);
+      total -= written;
+      position += written;
+      // A short write is rare (disk full, signals): write what is left.
+      if (total > 0) pending = [Buffer.concat(pending as Buffer[]).subarray(written)];
+    }
+  }
+
+  private writeOnce(buffers: readonly Buffer[], position: number): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const done = (error: NodeJS.ErrnoException | null, written: number) =>
+        error === null ? resolve(written) : reject(error);
+      if (buffers.length === 1) {
+        const buffer = buffers[0]!;
+        fs.write(this.fd, buffer, 0, buffer.length, position, done);
+      } else {
+        fs.writev(this.fd, buffers as Buffer[], position, done);
       }
-      return;
-    }
-    const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
-    const { bytesWritten } = await this.handle.writev(buffers as Buffer[], position);
-    // A short writev is rare (disk full, signals); finish the rest with plain writes.
-    if (bytesWritten < total) {
-      const rest = Buffer.concat(buffers as Buffer[]).subarray(bytesWritten);
-      await this.write([rest], position + bytesWritten);
-    }
+    });
   }
 
   sync(): Promise<void> {
-    return this.handle.sync();
+    return new Promise((resolve, reject) => {
+      fs.fsync(this.fd, (error) => (error === null ? resolve() : reject(error)));
+    });
   }
 
   truncate(sizeBytes: number): Promise<void> {
-    return this.handle.truncate(sizeBytes);
+    return new Promise((resolve, reject) => {
+      fs.ftruncate(this.fd, sizeBytes, (error) => (error === null ? resolve() : reject(error)));
+    });
   }
 
-  async sizeBytes(): Promise<number> {
-    return (await this.handle.stat()).size;
+  sizeBytes(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      fs.fstat(this.fd, (error, stats) => (error === null ? resolve(stats.size) : reject(error)));
+    });
   }
 
   close(): Promise<void> {
-    return this.handle.close();
+    return new Promise((resolve, reject) => {
+      fs.close(this.fd, (error) => (error === null ? resolve() : reject(error)));
+    });
   }
 }
 
 export const nodeFileSystem: FileSystem = {
-  async openFile(path, options) {
-    const access = options.readOnly === true ? fsConstants.O_RDONLY : fsConstants.O_RDWR;
-    const flags = access | (options.create ? fsConstants.O_CREAT : 0);
-    return new NodeLogFile(path, await open(path, flags, 0o644));
+  openFile(path, options) {
+    const access = options.readOnly === true ? fs.constants.O_RDONLY : fs.constants.O_RDWR;
+    const flags = access | (options.create ? fs.constants.O_CREAT : 0);
+    return new Promise((resolve, reject) => {
+      fs.open(path, flags, 0o644, (error, fd) =>
+        error === null ? resolve(new NodeLogFile(path, fd)) : reject(error),
+      );
+    });
   },
   readFile: (path) => readFile(path),
   listDirectory: (path) => readdir(path),
@@ -126,7 +142,7 @@ export const nodeFileSystem: FileSystem = {
   removeFile: (path) => rm(path, { force: true }),
   removeDirectory: (path) => rm(path, { recursive: true, force: true }),
   async syncDirectory(path) {
-    const handle = await open(path, fsConstants.O_RDONLY);
+    const handle = await open(path, fs.constants.O_RDONLY);
     try {
       await handle.sync();
     } finally {

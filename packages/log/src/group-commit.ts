@@ -7,10 +7,15 @@
  * every offset below the reported one, so the flushed offset (Kafka's recoveryPoint) moves to
  * it when the sync resolves.
  *
+ * While the writer has more appends queued, a waiting caller's sync is held back for up to
+ * groupCommitDeferredWritesMax writes: writes cost microseconds and an fsync milliseconds, so
+ * letting the queued appends reach the file first lets one fsync cover them too.
+ *
  * Concurrency: any number of callers, from any async context. At most one sync runs at a time.
  * A failed sync fails every waiter and every later call (sticky, like the log's writer).
  */
 import { assert } from '@cairn/protocol';
+import { groupCommitDeferredWritesMax } from './constants.js';
 
 interface Waiter {
   offset: number;
@@ -24,13 +29,18 @@ export class GroupCommit {
   private waiters: Waiter[] = [];
   private syncing = false;
   private failure: Error | null = null;
+  private deferredWriteCount = 0;
   /** Count of syncs run, for the log's probe. */
   syncCount = 0;
 
-  /** `syncTo(offset)` must make every offset below `offset` durable. */
+  /**
+   * `syncTo(offset)` must make every offset below `offset` durable; `writerBusy()` says
+   * whether the writer has appends queued beyond the one it is reporting.
+   */
   constructor(
     initialOffset: number,
     private readonly syncTo: (offset: number) => Promise<void>,
+    private readonly writerBusy: () => boolean = () => false,
   ) {
     this.flushed = initialOffset;
     this.writtenOffset = initialOffset;
@@ -43,8 +53,14 @@ export class GroupCommit {
 
   /** The writer reports that every offset below `offset` is in the file (page cache). */
   written(offset: number): void {
-    assert(offset >= this.writtenOffset, `written offset moves back to ${offset}`);
+    if (offset < this.writtenOffset) assert(false, `written offset moves back to ${offset}`);
     this.writtenOffset = offset;
+    this.deferredWriteCount += 1;
+    this.kick();
+  }
+
+  /** The writer has nothing queued: a sync held back for it may start. */
+  writerIdle(): void {
     this.kick();
   }
 
@@ -73,6 +89,8 @@ export class GroupCommit {
   private kick(): void {
     if (this.syncing || this.failure !== null) return;
     if (!this.waiters.some((waiter) => waiter.offset <= this.writtenOffset)) return;
+    if (this.writerBusy() && this.deferredWriteCount < groupCommitDeferredWritesMax) return;
+    this.deferredWriteCount = 0;
     const target = this.writtenOffset;
     this.syncing = true;
     this.syncCount += 1;

@@ -204,7 +204,9 @@ export class LogManager {
       compactedSegmentCount: 0,
       failedLogCount: 0,
     };
-    for (const { log } of [...this.logsByName.values()]) {
+    for (const [name, { log }] of [...this.logsByName]) {
+      // A log deleted since the pass began is skipped, not reported as failing.
+      if (this.logsByName.get(name)?.log !== log) continue;
       try {
         const flushedBefore = log.recoveryPoint;
         await log.flushIfDue();

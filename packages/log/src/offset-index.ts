@@ -58,19 +58,26 @@ export class OffsetIndex {
 
   append(offset: number, position: number): void {
     const relativeOffset = offset - this.baseOffset;
-    assert(
-      relativeOffset >= 0 && relativeOffset <= relativeOffsetMax,
-      `offset ${offset} does not fit the index of segment ${this.baseOffset}`,
-    );
-    assert(position >= 0 && position <= segmentBytesMax, `index position ${position}`);
-    const last = this.lastEntry();
-    assert(
-      last === null || (offset > last.offset && position > last.position),
-      `index entry (${offset}, ${position}) after (${last?.offset}, ${last?.position})`,
-    );
-    assert(!this.isFull(), `offset index of ${this.baseOffset} is full`);
-    if (this.sizeBytes === this.entries.length) this.grow();
     const at = this.sizeBytes;
+    // Hot path: messages are built only when a check fails.
+    const increases =
+      this.count === 0 ||
+      (relativeOffset > this.entries.readInt32BE(at - OFFSET_INDEX_ENTRY_BYTES) &&
+        position > this.entries.readInt32BE(at - OFFSET_INDEX_ENTRY_BYTES + POSITION_OFFSET));
+    const fits =
+      relativeOffset >= 0 &&
+      relativeOffset <= relativeOffsetMax &&
+      position >= 0 &&
+      position <= segmentBytesMax &&
+      !this.isFull();
+    if (!increases || !fits) {
+      assert(
+        false,
+        `index entry (${offset}, ${position}) after ${this.count} entries of ` +
+          `segment ${this.baseOffset} does not increase or fit`,
+      );
+    }
+    if (at === this.entries.length) this.grow();
     this.entries.writeInt32BE(relativeOffset, at + RELATIVE_OFFSET_OFFSET);
     this.entries.writeInt32BE(position, at + POSITION_OFFSET);
     this.count += 1;
@@ -93,6 +100,26 @@ export class OffsetIndex {
       }
     }
     return found < 0 ? { offset: this.baseOffset, position: 0 } : this.entryAt(found);
+  }
+
+  /** The position of the last entry at or before `position`, or -1 (reads jump with it). */
+  floorPosition(position: number): number {
+    let low = 0;
+    let high = this.count - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const entryPosition = this.entries.readInt32BE(
+        middle * OFFSET_INDEX_ENTRY_BYTES + POSITION_OFFSET,
+      );
+      if (entryPosition <= position) {
+        found = entryPosition;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found;
   }
 
   lastEntry(): OffsetIndexEntry | null {

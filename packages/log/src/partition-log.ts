@@ -141,9 +141,9 @@ export class PartitionLog {
   readonly probe = new PartitionLogProbe();
   private readonly segments: Segment[];
   private currentConfig: LogConfig;
-  private startOffset: number;
-  private nextOffset: number;
-  private writtenOffset: number;
+  #logStartOffset: number;
+  #logEndOffset: number;
+  #highWatermark: number;
   private persistedRecoveryPoint: number;
   private lastFlushMs: number;
   private cleanedUpToOffset: number;
@@ -151,10 +151,13 @@ export class PartitionLog {
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
   private readsClosed = false;
+  /** Tasks of the write being reported to the group commit; they are still in the queue. */
+  private committingTaskCount = 0;
   private readonly queue: AppendQueue<WriterTask>;
   private readonly groupCommit: GroupCommit;
   private readonly maintenance = new Mutex();
   private readonly checkpoints = new Mutex();
+  private readonly flushes = new Mutex();
 
   private constructor(
     readonly dir: string,
@@ -167,17 +170,25 @@ export class PartitionLog {
   ) {
     this.currentConfig = { ...config };
     this.segments = recovered.segments;
-    this.startOffset = recovered.logStartOffset;
-    this.nextOffset = recovered.recoveryPoint;
-    this.writtenOffset = recovered.recoveryPoint;
+    this.#logStartOffset = recovered.logStartOffset;
+    this.#logEndOffset = recovered.logEndOffset;
+    this.#highWatermark = recovered.logEndOffset;
     this.persistedRecoveryPoint = -1;
     this.lastFlushMs = clock.now();
     this.lastCompactionMs = clock.now();
     this.cleanedUpToOffset = recovered.cleanedUpToOffset;
     this.probe.recoveryTruncatedBytes = recovered.truncatedBytes;
     const limits = { lengthMax: appendQueueLengthMax, bytesMax: appendQueueBytesMax };
-    this.queue = new AppendQueue<WriterTask>(limits, (tasks) => this.processTasks(tasks));
-    this.groupCommit = new GroupCommit(recovered.recoveryPoint, (offset) => this.syncTo(offset));
+    this.queue = new AppendQueue<WriterTask>(
+      limits,
+      (tasks) => this.processTasks(tasks),
+      () => this.groupCommit.writerIdle(),
+    );
+    this.groupCommit = new GroupCommit(
+      recovered.recoveryPoint,
+      (offset) => this.syncTo(offset),
+      () => this.queue.length > this.committingTaskCount,
+    );
   }
 
   /**
@@ -200,17 +211,17 @@ export class PartitionLog {
 
   /** The first offset a read may ask for. */
   get logStartOffset(): number {
-    return this.startOffset;
+    return this.#logStartOffset;
   }
 
   /** The offset the next append gets: every offset below is taken, maybe still queued. */
   get logEndOffset(): number {
-    return this.nextOffset;
+    return this.#logEndOffset;
   }
 
   /** Every offset below is in the file and readable; single broker: Kafka's high watermark. */
   get highWatermark(): number {
-    return this.writtenOffset;
+    return this.#highWatermark;
   }
 
   /** Every offset below is fsync'd. */
@@ -255,7 +266,16 @@ export class PartitionLog {
    * RECORD_LIST_TOO_LARGE; REQUEST_TIMED_OUT (retriable) when the append queue is full;
    * KAFKA_STORAGE_ERROR after a write failure or once closed.
    */
-  async append(records: Buffer): Promise<AppendResult> {
+  append(records: Buffer): Promise<AppendResult> {
+    try {
+      return this.enqueueAppend(records);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `append` up to the queue, throwing instead of rejecting (one promise fewer per append). */
+  private enqueueAppend(records: Buffer): Promise<AppendResult> {
     this.checkWritable();
     const shape = checkAppend(records, this.currentConfig, this.name);
     if (!this.queue.hasRoomFor(records.length)) {
@@ -268,15 +288,15 @@ export class PartitionLog {
     }
     const now = this.clock.now();
     const logAppendTime = this.currentConfig.messageTimestampType === 'LogAppendTime' ? now : null;
-    const baseOffset = this.nextOffset;
+    const baseOffset = this.#logEndOffset;
     const lastOffset = assignOffsets(records, baseOffset, logAppendTime);
     assert(lastOffset - baseOffset + 1 === shape.offsetCount, 'offsets assigned vs counted');
-    this.nextOffset = lastOffset + 1;
+    this.#logEndOffset = lastOffset + 1;
     const result: AppendResult = {
       baseOffset,
       lastOffset,
       logAppendTime: logAppendTime ?? -1,
-      logStartOffset: this.startOffset,
+      logStartOffset: this.#logStartOffset,
     };
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push(new AppendTask(records, shape.batchCount, result, resolve, reject));
@@ -289,7 +309,8 @@ export class PartitionLog {
    * a write or fsync failure. `offset` must not be above logEndOffset.
    */
   flushedTo(offset: number): Promise<void> {
-    assert(offset <= this.nextOffset, `flushedTo(${offset}) past logEndOffset ${this.nextOffset}`);
+    if (offset > this.#logEndOffset)
+      assert(false, `flushedTo(${offset}) past ${this.#logEndOffset}`);
     if (this.failure !== null && offset > this.groupCommit.flushedOffset) {
       return Promise.reject(this.failure);
     }
@@ -298,14 +319,14 @@ export class PartitionLog {
 
   /** fsync of everything appended so far (queued appends included). */
   flush(): Promise<void> {
-    return this.flushedTo(this.nextOffset);
+    return this.flushedTo(this.#logEndOffset);
   }
 
   /** Flushes when flush.ms has passed since the last fsync and data is waiting (scheduler). */
   async flushIfDue(): Promise<void> {
     const due = this.clock.now() - this.lastFlushMs >= this.currentConfig.flushMs;
-    if (due && this.failure === null && this.writtenOffset > this.recoveryPoint) {
-      await this.flushedTo(this.writtenOffset);
+    if (due && this.failure === null && this.#highWatermark > this.recoveryPoint) {
+      await this.flushedTo(this.#highWatermark);
     }
   }
 
@@ -318,13 +339,17 @@ export class PartitionLog {
    */
   async read(offset: number, maxBytes: number, maxOffset?: number): Promise<ReadResult> {
     this.checkReadable();
-    if (!Number.isSafeInteger(offset) || offset < this.startOffset || offset > this.nextOffset) {
+    if (
+      !Number.isSafeInteger(offset) ||
+      offset < this.#logStartOffset ||
+      offset > this.#logEndOffset
+    ) {
       throw kafkaError(
         'OFFSET_OUT_OF_RANGE',
-        `${this.name}: offset ${offset} is outside [${this.startOffset}, ${this.nextOffset}]`,
+        `${this.name}: offset ${offset} is outside [${this.#logStartOffset}, ${this.#logEndOffset}]`,
       );
     }
-    const upperOffset = Math.min(maxOffset ?? this.writtenOffset, this.writtenOffset);
+    const upperOffset = Math.min(maxOffset ?? this.#highWatermark, this.#highWatermark);
     let records: Buffer = Buffer.alloc(0);
     let from = offset;
     while (from < upperOffset && records.length === 0) {
@@ -341,7 +366,7 @@ export class PartitionLog {
         segment.release();
       }
       // Compaction can leave a segment's last offsets empty: continue in the next segment.
-      from = this.segments[this.segments.indexOf(segment) + 1]?.baseOffset ?? upperOffset;
+      from = this.segmentAfter(segment.baseOffset)?.baseOffset ?? upperOffset;
     }
     this.probe.readCount += 1;
     this.probe.readBytes += records.length;
@@ -357,9 +382,11 @@ export class PartitionLog {
     timestamp: number,
   ): Promise<{ offset: number; timestamp: number } | null> {
     this.checkReadable();
-    for (let segmentIndex = 0; segmentIndex < this.segments.length; segmentIndex++) {
-      const segment = this.segments[segmentIndex]!;
-      if (segment.maxTimestamp < timestamp || segment.nextOffset <= this.startOffset) continue;
+    // By baseOffset, not by index: retention and compaction may change the list meanwhile.
+    let segment = this.segments[0];
+    for (; segment !== undefined; segment = this.segmentAfter(segment.baseOffset)) {
+      this.checkReadable();
+      if (segment.maxTimestamp < timestamp || segment.nextOffset <= this.#logStartOffset) continue;
       segment.retain();
       try {
         const found = await this.findTimestampIn(segment, timestamp);
@@ -369,8 +396,6 @@ export class PartitionLog {
       } finally {
         segment.release();
       }
-      this.checkReadable();
-      segmentIndex = Math.max(this.segments.indexOf(segment), segmentIndex - 1);
     }
     return null;
   }
@@ -382,18 +407,18 @@ export class PartitionLog {
    */
   async deleteRecordsBefore(offset: number): Promise<void> {
     this.checkWritable();
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.writtenOffset) {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.#highWatermark) {
       throw kafkaError(
         'OFFSET_OUT_OF_RANGE',
         `${this.name}: cannot delete records before ${offset}: the high watermark is ` +
-          `${this.writtenOffset}`,
+          `${this.#highWatermark}`,
       );
     }
-    if (offset <= this.startOffset) return;
-    this.startOffset = offset;
+    if (offset <= this.#logStartOffset) return;
+    this.#logStartOffset = offset;
     await this.maintenance.run(async () => {
       const path = join(this.dir, logStartOffsetCheckpointName);
-      await writeCheckpoint(this.fs, path, this.startOffset);
+      await writeCheckpoint(this.fs, path, this.#logStartOffset);
       await this.deleteOldSegments(0, []);
     });
   }
@@ -424,7 +449,7 @@ export class PartitionLog {
         config: this.currentConfig,
         now: this.clock.now(),
         logSizeBytes: this.sizeBytes,
-        logStartOffset: this.startOffset,
+        logStartOffset: this.#logStartOffset,
       });
       return this.deleteOldSegments(plan.deleteCount, plan.reasons);
     });
@@ -507,9 +532,11 @@ export class PartitionLog {
     let closeError: unknown = null;
     if (this.failure === null) {
       try {
-        await this.groupCommit.waitFor(this.writtenOffset);
+        await this.groupCommit.waitFor(this.#highWatermark);
+        // Sealed segments' index files are written by their flush; the active one's now.
+        await this.syncTo(this.#highWatermark);
         await this.segments.at(-1)!.persistIndexes();
-        await this.persistRecoveryPoint(this.writtenOffset);
+        await this.persistRecoveryPoint(this.#highWatermark);
       } catch (error) {
         closeError = error;
       }
@@ -539,18 +566,21 @@ export class PartitionLog {
       throw this.failWith(storageError('appending to', segment.logPath, error));
     }
     assert(segment === this.active && segment.sizeBytes === position, 'segment moved in write');
-    for (const task of group)
+    for (const task of group) {
       segment.commitAppend(task.records, this.currentConfig.indexIntervalBytes);
+    }
     const last = group.at(-1)!;
-    this.writtenOffset = last.result.lastOffset + 1;
-    assert(segment.nextOffset === this.writtenOffset, 'segment end vs high watermark');
+    this.#highWatermark = last.result.lastOffset + 1;
+    assert(segment.nextOffset === this.#highWatermark, 'segment end vs high watermark');
     this.probe.writeCount += 1;
     for (const task of group) {
       this.probe.appendCount += 1;
       this.probe.appendBytes += task.records.length;
       this.probe.appendBatchCount += task.batchCount;
     }
-    this.groupCommit.written(this.writtenOffset);
+    this.committingTaskCount = group.length;
+    this.groupCommit.written(this.#highWatermark);
+    this.committingTaskCount = 0;
     return group.length;
   }
 
@@ -600,16 +630,23 @@ export class PartitionLog {
     sealed.seal();
     this.segments.push(next);
     this.probe.rollCount += 1;
-    // Kafka flushes a rolled segment in the background; its fsync failure is sticky too.
-    this.groupCommit.waitFor(baseOffset).catch(() => undefined);
+    // Kafka flushes a rolled segment in the background (here: fsync, index files, recovery
+    // point); a failure is sticky like any other.
+    this.syncTo(baseOffset).catch(() => undefined);
     return next;
   }
 
-  /** Makes every offset below `target` durable: the group commit's sync. */
-  private async syncTo(target: number): Promise<void> {
-    const flushedOffset = this.groupCommit.flushedOffset;
+  /**
+   * Makes every offset below `target` durable (the group commit's sync, a roll's background
+   * flush, close). One at a time, so two never write the same index file together.
+   */
+  private syncTo(target: number): Promise<void> {
+    return this.flushes.run(() => this.syncNow(target));
+  }
+
+  private async syncNow(target: number): Promise<void> {
     const dirty = this.segments.filter(
-      (segment) => segment.nextOffset > flushedOffset && segment.baseOffset < target,
+      (segment) => segment.needsFlush() && segment.baseOffset < target,
     );
     for (const segment of dirty) segment.retain();
     let sealedFlushed = false;
@@ -644,14 +681,14 @@ export class PartitionLog {
   ): Promise<RetentionResult> {
     while (
       count < this.segments.length - 1 &&
-      this.segments[count + 1]!.baseOffset <= this.startOffset
+      this.segments[count + 1]!.baseOffset <= this.#logStartOffset
     ) {
       count += 1;
       reasons.push('logStartOffset');
     }
     const deleted = this.segments.splice(0, count);
     assert(this.segments.length > 0, 'retention deleted the active segment');
-    this.startOffset = Math.max(this.startOffset, this.segments[0]!.baseOffset);
+    this.#logStartOffset = Math.max(this.#logStartOffset, this.segments[0]!.baseOffset);
     let deletedBytes = 0;
     for (const segment of deleted) {
       deletedBytes += segment.sizeBytes;
@@ -664,7 +701,7 @@ export class PartitionLog {
     if (deleted.length > 0) await this.fs.syncDirectory(this.dir);
     this.probe.retentionDeletedSegmentCount += deleted.length;
     const result = { deletedSegmentCount: deleted.length, deletedBytes, reasons };
-    return { ...result, logStartOffset: this.startOffset };
+    return { ...result, logStartOffset: this.#logStartOffset };
   }
 
   /** Puts a compacted segment in place of the original; the original closes after its reads. */
@@ -682,14 +719,15 @@ export class PartitionLog {
     const indexed = segment.timeIndex.lookup(timestamp);
     const from = segment.offsetIndex.lookup(indexed.offset).position;
     const end = segment.sizeBytes;
-    const upperOffset = this.writtenOffset;
+    const upperOffset = this.#highWatermark;
     let found: { offset: number; timestamp: number } | null = null;
     await scanBatches(segment.logFile, { from, end, verifyCrc: false }, (batch) => {
       if (batch.lastOffset >= upperOffset) return 'stop';
-      if (batch.maxTimestamp < timestamp || batch.lastOffset < this.startOffset) return 'accept';
+      if (batch.maxTimestamp < timestamp || batch.lastOffset < this.#logStartOffset)
+        return 'accept';
       const decoded = decodeRecordBatch(batch.chunk, batch.chunkPosition);
       for (const record of decoded.records) {
-        if (record.timestamp >= timestamp && record.offset >= this.startOffset) {
+        if (record.timestamp >= timestamp && record.offset >= this.#logStartOffset) {
           found = { offset: record.offset, timestamp: record.timestamp };
           return 'stop';
         }
@@ -701,6 +739,14 @@ export class PartitionLog {
 
   private get active(): Segment {
     return this.segments.at(-1)!;
+  }
+
+  /** The first segment whose baseOffset is above `baseOffset`, in the current list. */
+  private segmentAfter(baseOffset: number): Segment | undefined {
+    const floor = this.segmentIndexFor(baseOffset);
+    const candidate = this.segments[floor];
+    if (candidate !== undefined && candidate.baseOffset > baseOffset) return candidate;
+    return this.segments[floor + 1];
   }
 
   /** The segment holding `offset`: the last one whose baseOffset is <= it. */
@@ -718,9 +764,9 @@ export class PartitionLog {
   private readResult(records: Buffer): ReadResult {
     return {
       records,
-      highWatermark: this.writtenOffset,
-      logStartOffset: this.startOffset,
-      logEndOffset: this.nextOffset,
+      highWatermark: this.#highWatermark,
+      logStartOffset: this.#logStartOffset,
+      logEndOffset: this.#logEndOffset,
     };
   }
 

@@ -54,6 +54,7 @@ export interface RecoveredLog {
   /** Ascending by baseOffset, never empty; the last one is the active segment. */
   segments: Segment[];
   logStartOffset: number;
+  logEndOffset: number;
   /** Every offset below is fsync'd: the log end, since recovery flushes what it scanned. */
   recoveryPoint: number;
   /** Offsets below this may have gaps left by compaction (the cleaner checkpoint). */
@@ -100,6 +101,7 @@ export async function recoverLog(context: RecoveryContext): Promise<RecoveredLog
     return {
       segments,
       logStartOffset,
+      logEndOffset: segments.at(-1)!.nextOffset,
       recoveryPoint: segments.at(-1)!.nextOffset,
       cleanedUpToOffset: cleanerCheckpoint ?? 0,
       truncatedBytes: outcome.truncatedBytes,
@@ -193,7 +195,7 @@ async function recoverSegment(
         batch.sizeBytes,
         batch.lastOffset,
         batch.maxTimestamp,
-        config,
+        config.indexIntervalBytes,
       );
       return 'accept';
     });

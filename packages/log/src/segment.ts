@@ -18,6 +18,7 @@ import {
   readLastOffsetDelta,
   readMaxTimestamp,
 } from '@cairn/protocol';
+import { readHintsMax } from './constants.js';
 import type { FileSystem, LogFile } from './file-system.js';
 import { OffsetIndex } from './offset-index.js';
 import { type SegmentFileStage, segmentFilePath } from './segment-files.js';
@@ -58,6 +59,9 @@ export class Segment {
   private readerCount = 0;
   private idle: (() => void) | null = null;
   private closed = false;
+  /** Offset -> position of the batch starting there, where recent reads ended (bounded). */
+  private readonly readHints = new Map<number, number>();
+  private logPathCache: string | null = null;
 
   constructor(
     private readonly fs: FileSystem,
@@ -91,18 +95,25 @@ export class Segment {
 
   /** The .log file's name; compaction swaps a new file under it, so not the handle's path. */
   get logPath(): string {
-    return segmentFilePath(this.dir, this.baseOffset, 'log');
+    this.logPathCache ??= segmentFilePath(this.dir, this.baseOffset, 'log');
+    return this.logPathCache;
   }
 
   get isSealed(): boolean {
     return this.sealed;
   }
 
+  /** True when a flush has work: bytes not yet fsync'd, or a sealed segment's index files. */
+  needsFlush(): boolean {
+    return this.flushedBytes < this.sizeBytes || (this.sealed && !this.indexesPersisted);
+  }
+
   /** Writes whole batches at `position`, which must be the current end. Writer only. */
-  async write(buffers: readonly Buffer[], position: number): Promise<void> {
-    assert(!this.sealed && !this.closed, `write to sealed or closed segment ${this.baseOffset}`);
-    assert(position === this.sizeBytes, `write at ${position}, segment ends at ${this.sizeBytes}`);
-    await this.log.write(buffers, position);
+  write(buffers: readonly Buffer[], position: number): Promise<void> {
+    // Hot path: messages are built only when a check fails.
+    if (this.sealed || this.closed) assert(false, `write to sealed segment ${this.logPath}`);
+    if (position !== this.sizeBytes) assert(false, `write at ${position} of ${this.sizeBytes}`);
+    return this.log.write(buffers, position);
   }
 
   /**
@@ -114,12 +125,11 @@ export class Segment {
     while (at < records.length) {
       const sizeBytes = readBatchSizeBytes(records, at);
       const lastOffset = readBaseOffset(records, at) + readLastOffsetDelta(records, at);
-      this.indexBatch(this.sizeBytes, sizeBytes, lastOffset, readMaxTimestamp(records, at), {
-        indexIntervalBytes,
-      });
+      const maxTimestamp = readMaxTimestamp(records, at);
+      this.indexBatch(this.sizeBytes, sizeBytes, lastOffset, maxTimestamp, indexIntervalBytes);
       at += sizeBytes;
     }
-    assert(at === records.length, `append of ${records.length} bytes ends mid-batch at ${at}`);
+    if (at !== records.length) assert(false, `append of ${records.length} bytes ends at ${at}`);
   }
 
   /**
@@ -131,15 +141,19 @@ export class Segment {
     sizeBytes: number,
     lastOffset: number,
     maxTimestamp: number,
-    config: { indexIntervalBytes: number },
+    indexIntervalBytes: number,
   ): void {
-    assert(position === this.sizeBytes, `batch at ${position}, segment ends at ${this.sizeBytes}`);
-    assert(lastOffset >= this.nextOffset, `batch ending ${lastOffset} before ${this.nextOffset}`);
+    if (position !== this.sizeBytes || lastOffset < this.nextOffset) {
+      assert(
+        false,
+        `batch (${position}, ${lastOffset}) after (${this.sizeBytes}, ${this.nextOffset})`,
+      );
+    }
     if (maxTimestamp > this.maxTimestamp) {
       this.maxTimestamp = maxTimestamp;
       this.offsetOfMaxTimestamp = lastOffset;
     }
-    if (this.bytesSinceLastIndexEntry > config.indexIntervalBytes) {
+    if (this.bytesSinceLastIndexEntry > indexIntervalBytes) {
       this.offsetIndex.append(lastOffset, position);
       this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
       this.bytesSinceLastIndexEntry = 0;
@@ -173,7 +187,7 @@ export class Segment {
     try {
       await this.log.sync();
     } catch (error) {
-      throw storageError('fsync of', this.log.path, error);
+      throw storageError('fsync of', this.logPath, error);
     }
     this.flushedBytes = Math.max(this.flushedBytes, sizeBytes);
   }
@@ -198,7 +212,9 @@ export class Segment {
    * Whole batches starting with the one that holds `offset`: the first one even when it is
    * larger than `maxBytes` (Kafka's minOneMessage), then those that fit in `maxBytes`, none
    * whose lastOffset is >= `maxOffset`. Empty when no batch here holds `offset` or later.
-   * `slackBytes` (index.interval.bytes) sizes the first read to reach past the index entry.
+   * Touches batch headers only, and few of them: it starts at a read hint or the offset index
+   * entry (reading `slackBytes`, index.interval.bytes, ahead to reach the batch), and jumps to
+   * the last index entry inside `maxBytes` instead of walking every header before it.
    */
   async readBatches(
     offset: number,
@@ -207,8 +223,10 @@ export class Segment {
     slackBytes: number,
   ): Promise<Buffer> {
     const end = this.sizeBytes;
+    const endOffset = this.nextOffset;
     const wantedBytes = Math.max(maxBytes, 0);
-    let windowStart = this.offsetIndex.lookup(offset).position;
+    const hint = this.readHints.get(offset);
+    let windowStart = hint ?? this.offsetIndex.lookup(offset).position;
     let window: Buffer = emptyBuffer;
     let at = 0;
     for (;;) {
@@ -216,7 +234,11 @@ export class Segment {
       if (window.length - at < RECORD_BATCH_OVERHEAD) {
         windowStart += at;
         at = 0;
-        window = await this.readWindow(windowStart, end, slackBytes + wantedBytes);
+        window = await this.readWindow(
+          windowStart,
+          end,
+          (hint === undefined ? slackBytes : 0) + wantedBytes,
+        );
       }
       const sizeBytes = this.checkedBatchSize(window, at, windowStart + at, end);
       if (this.lastOffsetAt(window, at, windowStart) >= offset) break;
@@ -231,19 +253,67 @@ export class Segment {
       at = 0;
       window = await this.readWindow(windowStart, end, Math.max(firstSizeBytes, wantedBytes));
     }
-    let stop = at + firstSizeBytes;
+    const stop = this.lastWholeBatchEnd(window, windowStart, at, wantedBytes, {
+      end,
+      maxOffset: maxOffset >= endOffset ? null : maxOffset,
+    });
+    this.rememberReadEnd(window, windowStart, stop, { end, endOffset });
+    return window.subarray(at, stop);
+  }
+
+  /**
+   * Where the returned batches end in `window`: after the first batch (at `at`), as many whole
+   * batches as fit in `wantedBytes`. When no batch of the segment can reach `maxOffset` (null),
+   * it jumps to the last offset index entry inside the budget and walks only from there.
+   */
+  private lastWholeBatchEnd(
+    window: Buffer,
+    windowStart: number,
+    at: number,
+    wantedBytes: number,
+    limits: { end: number; maxOffset: number | null },
+  ): number {
+    let stop = at + readBatchSizeBytes(window, at);
+    if (limits.maxOffset === null) {
+      const budgetEnd = windowStart + Math.min(window.length, at + wantedBytes);
+      stop = Math.max(stop, this.offsetIndex.floorPosition(budgetEnd) - windowStart);
+    }
     while (window.length - stop >= RECORD_BATCH_OVERHEAD) {
-      const sizeBytes = this.checkedBatchSize(window, stop, windowStart + stop, end);
+      const sizeBytes = this.checkedBatchSize(window, stop, windowStart + stop, limits.end);
       if (stop + sizeBytes > window.length || stop + sizeBytes - at > wantedBytes) break;
-      if (this.lastOffsetAt(window, stop, windowStart) >= maxOffset) break;
+      if (
+        limits.maxOffset !== null &&
+        this.lastOffsetAt(window, stop, windowStart) >= limits.maxOffset
+      ) {
+        break;
+      }
       stop += sizeBytes;
     }
-    return window.subarray(at, stop);
+    return stop;
+  }
+
+  /** Remembers where the batch after a read starts, for the reader's next sequential read. */
+  private rememberReadEnd(
+    window: Buffer,
+    windowStart: number,
+    stop: number,
+    committed: { end: number; endOffset: number },
+  ): void {
+    let nextOffset: number;
+    if (windowStart + stop === committed.end) nextOffset = committed.endOffset;
+    else if (window.length - stop >= RECORD_BATCH_OVERHEAD)
+      nextOffset = readBaseOffset(window, stop);
+    else return;
+    this.readHints.delete(nextOffset);
+    this.readHints.set(nextOffset, windowStart + stop);
+    if (this.readHints.size > readHintsMax) {
+      this.readHints.delete(this.readHints.keys().next().value!);
+    }
   }
 
   /** Reads `length` bytes at `position` (within the committed size) into a new buffer. */
   async readAt(position: number, length: number): Promise<Buffer> {
-    assert(position + length <= this.sizeBytes, `read past ${this.sizeBytes} of ${this.logPath}`);
+    if (position + length > this.sizeBytes) assert(false, `read past the end of ${this.logPath}`);
     const buffer = Buffer.allocUnsafe(length);
     const count = await this.log.read(buffer, 0, length, position);
     if (count !== length) {
@@ -266,12 +336,12 @@ export class Segment {
 
   /** Marks a read in progress; `close` waits for it. Synchronous, before the read's first await. */
   retain(): void {
-    assert(!this.closed, `read of closed segment ${this.logPath}`);
+    if (this.closed) assert(false, `read of closed segment ${this.logPath}`);
     this.readerCount += 1;
   }
 
   release(): void {
-    assert(this.readerCount > 0, `release without retain on ${this.logPath}`);
+    if (this.readerCount <= 0) assert(false, `release without retain on ${this.logPath}`);
     this.readerCount -= 1;
     if (this.readerCount === 0) this.idle?.();
   }

@@ -2,6 +2,7 @@
 // resolved only by a sync that started after its offset was written, and a failed sync
 // fails every waiter, then and later.
 import { describe, expect, it } from 'vitest';
+import { groupCommitDeferredWritesMax } from '../src/constants.js';
 import { GroupCommit } from '../src/group-commit.js';
 
 function controlledSync() {
@@ -53,6 +54,28 @@ describe('GroupCommit', () => {
     calls[0]!.finish();
     await waiting;
     expect(resolved).toBe(true);
+  });
+
+  it('holds a sync back while the writer has appends queued, up to a limit', async () => {
+    const { sync, calls } = controlledSync();
+    let busy = true;
+    const commit = new GroupCommit(0, sync, () => busy);
+    commit.written(1);
+    const waiting = commit.waitFor(1);
+    commit.written(2);
+    expect(calls.length).toBe(0);
+    busy = false;
+    commit.writerIdle();
+    expect(calls.map((call) => call.target)).toEqual([2]);
+    calls[0]!.finish();
+    await waiting;
+    busy = true;
+    const next = commit.waitFor(3);
+    for (let offset = 3; calls.length === 1 && offset < 100; offset++) commit.written(offset);
+    expect(calls.length).toBe(2);
+    expect(calls[1]!.target).toBeLessThanOrEqual(3 + groupCommitDeferredWritesMax);
+    calls[1]!.finish();
+    await next;
   });
 
   it('fails every waiter, now and later, after a failed sync', async () => {

@@ -49,9 +49,19 @@ describe('OffsetIndex', () => {
   it('asserts that entries increase', () => {
     const index = new OffsetIndex(0);
     index.append(5, 100);
-    expect(() => index.append(5, 200)).toThrow(/after/);
-    expect(() => index.append(6, 100)).toThrow(/after/);
-    expect(() => index.append(-1, 300)).toThrow(/does not fit/);
+    expect(() => index.append(5, 200)).toThrow(/does not increase/);
+    expect(() => index.append(6, 100)).toThrow(/does not increase/);
+    expect(() => index.append(-1, 300)).toThrow(/does not increase or fit/);
+  });
+
+  it('finds the last entry at or before a position', () => {
+    const index = new OffsetIndex(0);
+    index.append(3, 100);
+    index.append(9, 700);
+    expect(index.floorPosition(99)).toBe(-1);
+    expect(index.floorPosition(100)).toBe(100);
+    expect(index.floorPosition(699)).toBe(100);
+    expect(index.floorPosition(10_000)).toBe(700);
   });
 
   it('counts the entries left before segment.index.bytes', () => {

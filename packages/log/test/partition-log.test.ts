@@ -253,7 +253,7 @@ describe('PartitionLog', () => {
     await log.close();
   });
 
-  it('deleteRecordsBefore moves logStartOffset, persists it and deletes whole segments', async () => {
+  it('deleteRecordsBefore moves logStartOffset, persists it, deletes whole segments', async () => {
     const { log, dir } = await openLog();
     for (let index = 0; index < 20; index++) await log.append(makeBatch({ valueBytes: 500 }));
     const segmentsBefore = log.segmentCount;
@@ -284,6 +284,51 @@ describe('PartitionLog', () => {
     );
     expect(reopened.logEndOffset).toBe(before.end);
     expect(await readAll(reopened)).toEqual(before.all);
+    await reopened.close();
+  });
+
+  it('flushes when flush.ms is due, and not before', async () => {
+    const clock = new ManualClock();
+    const { log } = await openLog({ flushMs: 1000 }, { clock });
+    await log.append(makeBatch());
+    await log.flushIfDue();
+    expect(log.recoveryPoint).toBe(0);
+    clock.advance(1000);
+    await log.flushIfDue();
+    expect(log.recoveryPoint).toBe(1);
+    await log.close();
+  });
+
+  it('deletes closed segments by retention.ms and .bytes, never the active one', async () => {
+    const clock = new ManualClock();
+    const { log } = await openLog({}, { clock });
+    for (let index = 0; index < 20; index++) {
+      await log.append(makeBatch({ valueBytes: 500, timestamp: clock.now() + index }));
+    }
+    const active = log.segmentInfos().at(-1)!;
+    log.updateConfig({ ...config, retentionBytes: 3000 });
+    const bySize = await log.applyRetention();
+    expect(bySize.reasons.every((reason) => reason === 'retention.bytes')).toBe(true);
+    expect(log.sizeBytes).toBeGreaterThanOrEqual(3000);
+    log.updateConfig({ ...config, retentionMs: 1000 });
+    clock.advance(60_000);
+    const byTime = await log.applyRetention();
+    expect(byTime.reasons.every((reason) => reason === 'retention.ms')).toBe(true);
+    expect(log.segmentInfos()).toEqual([active]);
+    expect(log.logStartOffset).toBe(active.baseOffset);
+    await log.close();
+  });
+
+  it('starts empty at a checkpointed logStartOffset past the data a crash lost', async () => {
+    const fileSystem = new CrashableFileSystem();
+    const { log, dir } = await openLog({}, { fileSystem });
+    await log.append(makeBatch({ recordCount: 5 }));
+    await log.deleteRecordsBefore(3);
+    const rebooted = await fileSystem.crash();
+    const reopened = (await openLog({}, { fileSystem: rebooted }, dir)).log;
+    expect(reopened.logStartOffset).toBe(3);
+    expect(reopened.logEndOffset).toBe(3);
+    expect((await reopened.append(makeBatch())).baseOffset).toBe(3);
     await reopened.close();
   });
 

@@ -54,6 +54,21 @@ describe('Segment', () => {
     await segment.close();
   });
 
+  it('starts a sequential read where the last one ended, without the look-ahead', async () => {
+    const { segment, batches } = await segmentWith(20);
+    const size = batches[0]!.length;
+    let offset = 100;
+    const parts: Buffer[] = [];
+    while (offset < 140) {
+      // No slack: only a remembered position (or the index) can find the batch.
+      const read = await segment.readBatches(offset, size * 4, 1_000, offset === 100 ? 200 : 0);
+      parts.push(read);
+      offset += (read.length / size) * 2;
+    }
+    expect(Buffer.concat(parts)).toEqual(Buffer.concat(batches));
+    await segment.close();
+  });
+
   it('closes only after the reads holding it release it', async () => {
     const { segment } = await segmentWith(2);
     segment.retain();

@@ -2,6 +2,10 @@
  * The TCP listener for the Kafka protocol: accepts connections up to a limit, hands frames to
  * the dispatcher through a Connection each, and shuts down gracefully (stop accepting, let
  * in-flight requests finish within a grace period, then close every socket).
+ *
+ * In-flight requests are counted here, not only per connection: a client that disconnects
+ * does not stop its request (a CreateTopics keeps creating logs), so close() waits for those
+ * too, and the caller does not close the logs under a handler that is still running.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -19,12 +23,24 @@ export interface KafkaServerOptions {
 export class KafkaServer {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
+  /** Requests being dispatched, whether or not their connection is still open. */
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly dispatch: Dispatch;
   private nextConnectionId = 1;
 
   private constructor(
     private readonly options: KafkaServerOptions,
-    private readonly dispatch: Dispatch,
+    dispatch: Dispatch,
   ) {
+    this.dispatch = (frame, connection) => {
+      const request = dispatch(frame, connection);
+      const forget = (): void => {
+        this.inflight.delete(settled);
+      };
+      const settled: Promise<void> = request.then(forget, forget);
+      this.inflight.add(settled);
+      return request;
+    };
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -50,10 +66,16 @@ export class KafkaServer {
     return this.connections.size;
   }
 
-  /** Stops accepting, waits for in-flight requests (at most the grace period), closes all. */
+  /**
+   * Stops accepting, waits for in-flight requests, those of connections already closed
+   * included (at most the grace period), closes all.
+   */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const drained = Promise.all([...this.connections].map((connection) => connection.drain()));
+    const drained = Promise.all([
+      ...[...this.connections].map((connection) => connection.drain()),
+      ...this.inflight,
+    ]);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.options.shutdownGraceMs);

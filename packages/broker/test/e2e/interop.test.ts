@@ -20,10 +20,11 @@ const testTimeoutMs = 90_000;
 const partitionCount = 3;
 
 const hasKcat = spawnSync('kcat', ['-V'], { timeout: 10_000 }).status === 0;
-const hasKafkaPython =
-  spawnSync(python, ['-c', 'import kafka'], { timeout: 10_000 }).status === 0;
+const hasKafkaPython = spawnSync(python, ['-c', 'import kafka'], { timeout: 10_000 }).status === 0;
 if (!hasKcat) {
-  console.warn('interop: kcat not found, skipping its tests (bash scripts/install-interop-tools.sh)');
+  console.warn(
+    'interop: kcat not found, skipping its tests (bash scripts/install-interop-tools.sh)',
+  );
 }
 if (!hasKafkaPython) {
   console.warn(
@@ -110,10 +111,6 @@ function jsonLines<T>(stdout: string): T[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as T);
-}
-
-function byPartitionAndOffset(records: WireRecord[]): WireRecord[] {
-  return [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
 /** Text records 0..count-1 with a key cycle, UTF-8 beyond ASCII, and a null key and value. */
@@ -236,6 +233,20 @@ function expected(
 
 const kcatHeaders = (): Array<[string, string | null]> => [['source', hex('kcat')]];
 
+/** Produced records in the comparable form, with their content in hex. */
+function asWire(records: Array<TextRecord | PythonRecord>): WireRecord[] {
+  return records.map((record) => {
+    const isPython = 'headers' in record;
+    return {
+      partition: 0,
+      offset: 0,
+      key: isPython ? record.key : hex(record.key),
+      value: isPython ? record.value : hex(record.value),
+      headers: [],
+    };
+  });
+}
+
 /** Records without offsets, to compare what a group read against what was produced. */
 function contents(records: WireRecord[]): string[] {
   return records.map((record) => JSON.stringify([record.key, record.value])).sort();
@@ -258,7 +269,10 @@ describe.skipIf(!hasKcat)('kcat (librdkafka) against Cairn', () => {
       const records = textRecords('kcat', 20);
       await kcatProduce('kcat-round-trip', records, 0);
       const read = await kcatConsume('kcat-round-trip');
-      const produced = records.map((record) => ({ key: hex(record.key), value: hex(record.value) }));
+      const produced = records.map((record) => ({
+        key: hex(record.key),
+        value: hex(record.value),
+      }));
       expect(read).toEqual(expected(produced, kcatHeaders));
     },
     testTimeoutMs,
@@ -294,7 +308,8 @@ describe.skipIf(!hasKafkaPython)('kafka-python against Cairn', () => {
         ...pythonRecords(textRecords('python', 10), 0),
         { partition: 0, key: binary.toString('hex'), value: '', headers: [] },
         { partition: 0, key: '', value: binary.toString('hex'), headers: [['empty', '']] },
-        { partition: 0, key: null, value: null, headers: [['null', null]] },
+        // kafka-python refuses a record with neither key nor value, and null header values.
+        { partition: 0, key: null, value: '', headers: [] },
       ] satisfies PythonRecord[];
       const acked = await pythonProduce('python-round-trip', records);
       expect(acked.map((record) => [record.partition, record.offset])).toEqual(
@@ -315,7 +330,7 @@ describe.skipIf(!hasKafkaPython)('kafka-python against Cairn', () => {
       const firstRun = await pythonConsume(topic, first.length, 'python-readers');
       expect(contents(firstRun)).toEqual(contents(asWire(first)));
       expect(new Set(firstRun.map((record) => record.partition)).size).toBeGreaterThan(1);
-      expectInOrderPerPartition(byPartitionAndOffset(firstRun));
+      expectInOrderPerPartition(firstRun);
 
       const second = pythonRecords(textRecords('second', 6, 100));
       await pythonProduce(topic, second);
@@ -333,7 +348,10 @@ describe.skipIf(!hasKcat || !hasKafkaPython)('kcat and kafka-python read each ot
       const records = textRecords('from-kcat', 15);
       await kcatProduce('kcat-to-python', records, 0);
       const read = await pythonConsume('kcat-to-python', records.length);
-      const produced = records.map((record) => ({ key: hex(record.key), value: hex(record.value) }));
+      const produced = records.map((record) => ({
+        key: hex(record.key),
+        value: hex(record.value),
+      }));
       expect(read).toEqual(expected(produced, kcatHeaders));
     },
     testTimeoutMs,
@@ -367,17 +385,3 @@ describe.skipIf(!hasKcat || !hasKafkaPython)('kcat and kafka-python read each ot
     testTimeoutMs,
   );
 });
-
-/** Produced records in the comparable form, with their content in hex. */
-function asWire(records: Array<TextRecord | PythonRecord>): WireRecord[] {
-  return records.map((record) => {
-    const isPython = 'headers' in record;
-    return {
-      partition: 0,
-      offset: 0,
-      key: isPython ? record.key : hex(record.key),
-      value: isPython ? record.value : hex(record.value),
-      headers: [],
-    };
-  });
-}

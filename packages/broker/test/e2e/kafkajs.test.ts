@@ -43,7 +43,12 @@ async function createTopic(topic: string, numPartitions: number): Promise<void> 
 
 async function produce(
   topic: string,
-  messages: Array<{ key?: string; value: string; partition?: number; headers?: Record<string, string> }>,
+  messages: Array<{
+    key?: string;
+    value: string;
+    partition?: number;
+    headers?: Record<string, string>;
+  }>,
   idempotent = false,
 ): Promise<void> {
   const producer = kafka.producer(idempotent ? { idempotent: true, maxInFlightRequests: 1 } : {});
@@ -141,7 +146,10 @@ describe('kafkajs against Cairn', () => {
 
   it('fans out to two groups that each read everything', async () => {
     await createTopic('fanout', 2);
-    await produce('fanout', Array.from({ length: 20 }, (_, i) => ({ value: `m${i}` })));
+    await produce(
+      'fanout',
+      Array.from({ length: 20 }, (_, i) => ({ value: `m${i}` })),
+    );
     const first: Received[] = [];
     const second: Received[] = [];
     await Promise.all([consume('fan-1', 'fanout', first), consume('fan-2', 'fanout', second)]);
@@ -173,12 +181,18 @@ describe('kafkajs against Cairn', () => {
 
   it('resumes from committed offsets in a new member', async () => {
     await createTopic('resume', 1);
-    await produce('resume', Array.from({ length: 10 }, (_, i) => ({ value: `r${i}` })));
+    await produce(
+      'resume',
+      Array.from({ length: 10 }, (_, i) => ({ value: `r${i}` })),
+    );
     const firstRun: Received[] = [];
     const consumer = await consume('resumers', 'resume', firstRun);
     await until(() => firstRun.length >= 10);
     await consumer.disconnect();
-    await produce('resume', Array.from({ length: 5 }, (_, i) => ({ value: `r${10 + i}` })));
+    await produce(
+      'resume',
+      Array.from({ length: 5 }, (_, i) => ({ value: `r${10 + i}` })),
+    );
     const secondRun: Received[] = [];
     await consume('resumers', 'resume', secondRun);
     await until(() => secondRun.length >= 5);
@@ -188,11 +202,17 @@ describe('kafkajs against Cairn', () => {
 
   it('seeks to an offset and to a timestamp', async () => {
     await createTopic('replay', 1);
-    await produce('replay', Array.from({ length: 10 }, (_, i) => ({ value: `early${i}` })));
+    await produce(
+      'replay',
+      Array.from({ length: 10 }, (_, i) => ({ value: `early${i}` })),
+    );
     await new Promise((resolve) => setTimeout(resolve, 20));
     const middle = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await produce('replay', Array.from({ length: 10 }, (_, i) => ({ value: `late${i}` })));
+    await produce(
+      'replay',
+      Array.from({ length: 10 }, (_, i) => ({ value: `late${i}` })),
+    );
 
     const admin = kafka.admin();
     await admin.connect();
@@ -226,7 +246,10 @@ describe('kafkajs against Cairn', () => {
     await createTopic('churn', 2);
     const received: Received[] = [];
     const first = await consume('churners', 'churn', received, 'a');
-    await produce('churn', Array.from({ length: 20 }, (_, i) => ({ value: `c${i}`, partition: i % 2 })));
+    await produce(
+      'churn',
+      Array.from({ length: 20 }, (_, i) => ({ value: `c${i}`, partition: i % 2 })),
+    );
     await until(() => received.length >= 20);
     await consume('churners', 'churn', received, 'b');
     await first.disconnect();
@@ -241,8 +264,16 @@ describe('kafkajs against Cairn', () => {
 
   it('accepts an idempotent producer', async () => {
     await createTopic('idempotent', 1);
-    await produce('idempotent', Array.from({ length: 5 }, (_, i) => ({ value: `i${i}` })), true);
-    await produce('idempotent', Array.from({ length: 5 }, (_, i) => ({ value: `j${i}` })), true);
+    await produce(
+      'idempotent',
+      Array.from({ length: 5 }, (_, i) => ({ value: `i${i}` })),
+      true,
+    );
+    await produce(
+      'idempotent',
+      Array.from({ length: 5 }, (_, i) => ({ value: `j${i}` })),
+      true,
+    );
     const admin = kafka.admin();
     await admin.connect();
     const offsets = await admin.fetchTopicOffsets('idempotent');
@@ -252,7 +283,10 @@ describe('kafkajs against Cairn', () => {
 
   it('keeps data and committed offsets across a broker restart', async () => {
     await createTopic('durable', 1);
-    await produce('durable', Array.from({ length: 8 }, (_, i) => ({ value: `d${i}` })));
+    await produce(
+      'durable',
+      Array.from({ length: 8 }, (_, i) => ({ value: `d${i}` })),
+    );
     const firstRun: Received[] = [];
     const consumer = await consume('durables', 'durable', firstRun);
     await until(() => firstRun.length >= 8);

@@ -303,6 +303,7 @@ async function rebuildIndexes(dir: string, output: DumpLogOutput): Promise<numbe
 
 /** Rewrites both index files of one segment; returns the scan problem, if any. */
 async function rebuildSegmentIndexes(dir: string, baseOffset: number, file: LogFile) {
+  const intervalBytes = defaultLogConfig.indexIntervalBytes;
   const segment = new Segment(
     nodeFileSystem,
     dir,
@@ -313,9 +314,9 @@ async function rebuildSegmentIndexes(dir: string, baseOffset: number, file: LogF
   try {
     const end = await file.sizeBytes();
     const result = await scanBatches(file, { from: 0, end, verifyCrc: true }, (batch) => {
-      segment.indexBatch(batch.position, batch.sizeBytes, batch.lastOffset, batch.maxTimestamp, {
-        indexIntervalBytes: defaultLogConfig.indexIntervalBytes,
-      });
+      const { position, sizeBytes, lastOffset, maxTimestamp } = batch;
+      // Any interval gives a correct index; the log's own may differ from the default.
+      segment.indexBatch(position, sizeBytes, lastOffset, maxTimestamp, intervalBytes);
       return 'accept';
     });
     segment.seal();
