@@ -4,6 +4,7 @@
  * so can an application's tests: `startBroker({ dataDir, kafkaPort: 0 })` starts in
  * milliseconds on an ephemeral port and `close()` shuts it down.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { defaultLogConfig, type LogConfig, LogManager, type PartitionLog } from '@cairn/log';
 import type { AnyApi } from '@cairn/protocol';
@@ -82,6 +83,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const probe = new BrokerProbe();
     const waiters = new PartitionWaiters<PartitionLog>();
     const shutdown = new AbortController();
+    // Every waiting long poll listens to this one signal; their number is bounded elsewhere.
+    setMaxListeners(0, shutdown.signal);
     const host = options.kafkaHost ?? '127.0.0.1';
     let identity: BrokerIdentity = {
       nodeId: options.nodeId ?? 0,
@@ -150,8 +153,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       close() {
         closing ??= (async () => {
           shutdown.abort();
-          await server.close();
+          // Parked joins and syncs are answered NOT_COORDINATOR at once, as Kafka does.
           await coordinator.close();
+          await server.close();
           await logManager.stopScheduler();
           await logManager.close();
         })();

@@ -12,11 +12,14 @@
  */
 import {
   ATTRIBUTES_OFFSET,
+  isProtocolError,
   kafkaError,
   MAX_TIMESTAMP_OFFSET,
   readAttributes,
+  readBaseTimestamp,
   readBatchSizeBytes,
   readLastOffsetDelta,
+  readMaxTimestamp,
   readRecordCount,
   TIMESTAMP_TYPE_MASK,
   validateBatch,
@@ -55,6 +58,7 @@ export function checkAppend(records: Buffer, config: LogConfig, name: string): A
           `max.message.bytes ${maxBatchBytes}`,
       );
     }
+    checkTimestamps(records, position, name);
     const recordCount = readRecordCount(records, position);
     const lastOffsetDelta = readLastOffsetDelta(records, position);
     if (recordCount <= 0 || recordCount !== lastOffsetDelta + 1) {
@@ -69,6 +73,20 @@ export function checkAppend(records: Buffer, config: LogConfig, name: string): A
     position += sizeBytes;
   }
   return { batchCount, offsetCount };
+}
+
+/** Timestamps beyond 2^53 ms cannot be held as numbers: INVALID_TIMESTAMP before any write. */
+function checkTimestamps(records: Buffer, position: number, name: string): void {
+  try {
+    readBaseTimestamp(records, position);
+    readMaxTimestamp(records, position);
+  } catch (error) {
+    if (!isProtocolError(error)) throw error;
+    throw kafkaError(
+      'INVALID_TIMESTAMP',
+      `${name}: the batch at byte ${position}: ${error.message}`,
+    );
+  }
 }
 
 /**

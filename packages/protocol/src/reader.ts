@@ -16,6 +16,7 @@
  * outside [start, end). Bytes are returned as views into the buffer (no copy): callers that
  * keep them past the buffer's life must copy.
  */
+import { isUtf8 } from 'node:buffer';
 import { arrayLengthMax, fieldBytesMax, taggedFieldsMax, varlongBytesMax } from './constants.js';
 import { ProtocolError } from './protocol-error.js';
 
@@ -306,7 +307,12 @@ export class Reader {
 
   private readUtf8(length: number): string {
     this.need(length);
-    const value = this.buffer.toString('utf8', this.position, this.position + length);
+    const bytes = this.buffer.subarray(this.position, this.position + length);
+    // Invalid UTF-8 would decode to U+FFFD (3 bytes each) and no longer fit when echoed back.
+    if (!isUtf8(bytes)) {
+      throw new ProtocolError('invalid_value', `string at ${this.position} is not valid UTF-8`);
+    }
+    const value = bytes.toString('utf8');
     this.position += length;
     return value;
   }

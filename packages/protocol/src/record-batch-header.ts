@@ -22,7 +22,7 @@
  * The CRC does not cover baseOffset, batchLength or partitionLeaderEpoch, so the broker can
  * assign offsets by writing baseOffset in place and store the batch exactly as it came.
  */
-import crc32c from 'crc-32/crc32c.js';
+import { crc32c } from '@node-rs/crc32';
 import { kafkaError } from './error-codes.js';
 import { readInt64At } from './reader.js';
 import { writeInt64At } from './writer.js';
@@ -150,7 +150,7 @@ export function readRecordCount(batch: Buffer, position = 0): number {
 /** CRC-32C of attributes .. end of the batch that starts at `position`. */
 export function computeBatchCrc(batch: Buffer, position = 0): number {
   const end = position + readBatchSizeBytes(batch, position);
-  return crc32c.buf(batch.subarray(position + ATTRIBUTES_OFFSET, end), 0) >>> 0;
+  return crc32c(batch.subarray(position + ATTRIBUTES_OFFSET, end)) >>> 0;
 }
 
 /**

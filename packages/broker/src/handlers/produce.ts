@@ -12,6 +12,7 @@ import {
   AssertionError,
   ErrorCode,
   errors,
+  isAssertionError,
   isKafkaError,
   kafkaError,
   type ProduceRequest,
@@ -210,6 +211,7 @@ function requireOneBatch(records: Buffer | null): Buffer {
 }
 
 function partitionFailure(index: number, error: unknown): ProduceResponsePartition {
+  if (isAssertionError(error)) throw error;
   if (isKafkaError(error)) return partitionError(index, error.errorCode);
   // A storage failure the log did not type: the client may retry once the log is reopened.
   return partitionError(index, errors.KAFKA_STORAGE_ERROR.code);
