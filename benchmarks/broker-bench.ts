@@ -1,10 +1,11 @@
 /**
  * The broker under a real client's load, against the log engine's own rates, in one run:
- * `pnpm bench:broker` (`-- --quick` for a short run). kcat (librdkafka) produces 100-byte
- * records with acks=1 and with acks=all and consumes a larger topic from its beginning; the
- * broker runs as a child process from its CLI. Each repetition also runs the same kcat load
- * against a null broker that discards what it gets (the client's own ceiling), and the log
- * engine's append or read of batches of the shape the broker received, in this process.
+ * `pnpm bench:broker` (`pnpm bench:broker --quick` for a short run). kcat (librdkafka)
+ * produces 100-byte records with acks=1 and with acks=all, and consumes a larger topic from
+ * its beginning. Each repetition runs the same kcat load against the broker and against a null
+ * broker that does no storage work (the client's own ceiling), and has the log engine append or
+ * read batches of the shape the broker received, in this process. The broker (from its CLI),
+ * the null broker and kcat are child processes, as in production.
  * Prints a Markdown table and writes benchmarks/results/<timestamp>/broker-bench.json.
  * `--cpu-prof-dir DIR` runs the broker under `node --cpu-prof` (summarise the profile with
  * cpu-profile-summary.js); `--workloads produce-acks1,consume` picks workloads.
@@ -39,16 +40,14 @@ import {
 } from './broker-bench-report.js';
 import { startBrokerProcess } from './broker-process.js';
 import {
-  type KafkaEndpoint,
+  type HeldTopic,
   prepareWorkload,
   type WorkloadContext,
   type WorkloadName,
   type WorkloadSettings,
   workloadNames,
 } from './broker-workloads.js';
-import { ownCpuSeconds } from './cpu-time.js';
 import { kcatVersion } from './kcat.js';
-import { startNullBroker } from './null-broker.js';
 import { writeRecordFile } from './record-file.js';
 
 const recordBytes = 100;
@@ -159,47 +158,49 @@ function machineInfo() {
   };
 }
 
-/** Starts the broker and the null broker, runs every workload, stops both. */
+/** Starts the broker, runs every workload (each starts its null broker), stops the broker. */
 async function runAll(settings: RunSettings, workDir: string) {
   const inputPath = join(workDir, 'records.txt');
   await writeRecordFile(inputPath, settings.workload.recordCount, recordBytes);
   const root = join(import.meta.dirname, '..', '..');
   const brokerDataDir = join(workDir, 'broker');
-  const brokerProcess = await startBrokerProcess({
-    cliPath: join(root, 'packages', 'broker', 'dist', 'cli.js'),
-    dataDir: brokerDataDir,
+  const broker = await startBrokerProcess({
+    scriptPath: join(root, 'packages', 'broker', 'dist', 'cli.js'),
+    args: ['--data-dir', brokerDataDir, '--kafka', '127.0.0.1:0', '--log-level', 'info'],
     nodeArgs: settings.brokerNodeArgs,
   });
-  const nullBroker = await startNullBroker();
+  const startNullBroker = (held?: HeldTopic) =>
+    startBrokerProcess({
+      scriptPath: join(import.meta.dirname, 'null-broker-cli.js'),
+      args: held === undefined ? [] : heldTopicArgs(held),
+      nodeArgs: [],
+    });
   const results: WorkloadResult[] = [];
   let brokerExitCode: number | null = null;
   try {
-    const broker: KafkaEndpoint = {
-      bootstrap: brokerProcess.bootstrap,
-      cpuSeconds: () => brokerProcess.cpuSeconds(),
-      inProcess: false,
-    };
-    const context: WorkloadContext = {
-      settings: settings.workload,
-      broker,
-      nullBroker: {
-        bootstrap: nullBroker.bootstrap,
-        cpuSeconds: ownCpuSeconds,
-        inProcess: true,
-        holdTopic: (topic, batch, batchCount) => nullBroker.holdTopic(topic, batch, batchCount),
-      },
-      brokerDataDir,
-      inputPath,
-      workDir,
-    };
+    const context = { settings: settings.workload, broker, brokerDataDir, startNullBroker };
     for (const name of settings.workloads) {
-      results.push(await runWorkload(context, name, settings.repetitions));
+      results.push(
+        await runWorkload({ ...context, inputPath, workDir }, name, settings.repetitions),
+      );
     }
   } finally {
-    await nullBroker.close();
-    brokerExitCode = await brokerProcess.stop();
+    brokerExitCode = await broker.stop();
   }
   return { results, brokerExitCode };
+}
+
+function heldTopicArgs(held: HeldTopic): string[] {
+  return [
+    '--hold-topic',
+    held.topic,
+    '--records-per-batch',
+    String(held.recordsPerBatch),
+    '--batch-count',
+    String(held.batchCount),
+    '--record-bytes',
+    String(held.recordBytes),
+  ];
 }
 
 async function main(): Promise<void> {

@@ -1,12 +1,14 @@
 /**
- * The broker as a child process, started by its CLI as an operator would
- * (`node packages/broker/dist/cli.js --data-dir DIR --kafka 127.0.0.1:0`), so the load and the
- * broker are separate processes as in production and neither's CPU is counted to the other.
- * It is ready when it logs "broker started" with the port it bound; it is stopped with SIGTERM,
- * the graceful path (so `node --cpu-prof` gets to write its profile), and killed only when it
- * has not exited after `stopTimeoutMs`.
+ * A Kafka listener as a child process: the broker started by its CLI as an operator would
+ * (`node packages/broker/dist/cli.js --data-dir DIR --kafka 127.0.0.1:0`), or the null broker
+ * (null-broker-cli.ts). The load and the listener are then separate processes as in
+ * production, and neither's CPU is counted to the other or to the benchmark. It is ready when
+ * it logs "broker started" with the address it bound (a pino JSON line); it is stopped with
+ * SIGTERM, the graceful path (so `node --cpu-prof` gets to write its profile), and killed only
+ * when it has not exited after `stopTimeoutMs`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { processCpuSeconds } from './cpu-time.js';
 
@@ -16,8 +18,9 @@ const stopTimeoutMs = 30_000;
 const warnLevel = 40;
 
 export interface BrokerProcessOptions {
-  cliPath: string;
-  dataDir: string;
+  scriptPath: string;
+  /** The script's arguments. */
+  args: readonly string[];
   /** Flags for node itself, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
   nodeArgs: readonly string[];
 }
@@ -26,7 +29,7 @@ export interface BrokerProcess {
   readonly pid: number;
   /** `127.0.0.1:PORT`, for kcat's `-b`. */
   readonly bootstrap: string;
-  /** CPU seconds the broker has used so far, every thread (NaN off Linux). */
+  /** CPU seconds the process has used so far, every thread (NaN off Linux). */
   cpuSeconds(): number;
   /** SIGTERM, then waits for the exit; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -39,27 +42,29 @@ interface LogLine {
 }
 
 export function startBrokerProcess(options: BrokerProcessOptions): Promise<BrokerProcess> {
-  const args = [...options.nodeArgs, options.cliPath, '--data-dir', options.dataDir];
-  args.push('--kafka', '127.0.0.1:0', '--log-level', 'info');
+  const args = [...options.nodeArgs, options.scriptPath, ...options.args];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const label = basename(options.scriptPath, '.js');
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (text: string) => {
     stderr += text;
-    process.stderr.write(`broker: ${text}`);
+    process.stderr.write(`${label}: ${text}`);
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the broker did not start within ${startTimeoutMs} ms:\n${stderr}`));
+      reject(
+        new Error(`${options.scriptPath} did not start within ${startTimeoutMs} ms:\n${stderr}`),
+      );
     }, startTimeoutMs);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`the broker exited with ${code ?? signal} before it started:\n${stderr}`));
+      reject(new Error(`${options.scriptPath} exited with ${code ?? signal} at start:\n${stderr}`));
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const entry = parseLogLine(line);
-      if ((entry.level ?? 0) >= warnLevel) process.stderr.write(`broker: ${line}\n`);
+      if ((entry.level ?? 0) >= warnLevel) process.stderr.write(`${label}: ${line}\n`);
       if (entry.msg !== 'broker started' || entry.kafka === undefined) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');

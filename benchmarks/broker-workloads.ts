@@ -1,16 +1,16 @@
 /**
- * The workloads of broker-bench, each a kcat run against the broker, the same kcat run against
- * the null broker (the client's ceiling: null-broker.ts), and the log engine doing the broker's
- * storage part of the same work in this process. A workload is prepared untimed (topic
- * created, warm-up runs, the batch shape the broker received read back from its files), then
- * `runOnce` does one timed repetition of each, back to back, so slow drift on a shared
- * machine touches all three alike.
+ * The workloads of broker-bench. Each repetition is one kcat run against the broker, the same
+ * kcat run against the null broker (the client's ceiling: null-broker.ts), and the log engine
+ * doing the broker's storage part of the same work in this process. A workload is prepared
+ * untimed (topic created, warm-up runs, the batch shape the broker received read back from its
+ * files), then `runOnce` does one timed repetition of the three back to back, so slow drift on
+ * a shared machine touches all three alike.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PartitionLog } from '@cairn/log';
-import { encodeRecordBatch } from '@cairn/protocol';
-import { type BatchShape, readBatchShape, recordsPerBatch } from './batch-shape.js';
+import { type BatchShape, batchOfShape, readBatchShape, recordsPerBatch } from './batch-shape.js';
+import type { BrokerProcess } from './broker-process.js';
 import { machineBusyCpuSeconds, ownCpuSeconds } from './cpu-time.js';
 import { type KcatSettings, kcatConsume, kcatEndOffset, kcatProduce } from './kcat.js';
 import {
@@ -22,19 +22,6 @@ import {
 
 export const workloadNames = ['produce-acks1', 'produce-acksall', 'consume'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
-
-/** A Kafka listener whose CPU time can be read: the broker's process, or the null broker. */
-export interface KafkaEndpoint {
-  readonly bootstrap: string;
-  cpuSeconds(): number;
-  /** True when it runs in this process (its CPU is then this process's). */
-  readonly inProcess: boolean;
-}
-
-/** The null broker, which can also hold a topic for consumers. */
-export interface NullEndpoint extends KafkaEndpoint {
-  holdTopic(topic: string, batch: Buffer, batchCount: number): void;
-}
 
 export interface WorkloadSettings {
   recordBytes: number;
@@ -48,11 +35,20 @@ export interface WorkloadSettings {
   consumeSettings: KcatSettings;
 }
 
+/** A topic the null broker serves to consumers: `batchCount` batches of one shape. */
+export interface HeldTopic {
+  topic: string;
+  recordsPerBatch: number;
+  batchCount: number;
+  recordBytes: number;
+}
+
 export interface WorkloadContext {
   settings: WorkloadSettings;
-  broker: KafkaEndpoint;
-  nullBroker: NullEndpoint;
+  broker: BrokerProcess;
   brokerDataDir: string;
+  /** Starts a null broker process, holding `held` for consumers when given. */
+  startNullBroker(held?: HeldTopic): Promise<BrokerProcess>;
   /** The produce input: `recordCount` lines (record-file.ts). */
   inputPath: string;
   /** Scratch space for the log engine's logs. */
@@ -62,7 +58,7 @@ export interface WorkloadContext {
 export interface KcatSample {
   seconds: number;
   recordCount: number;
-  /** The endpoint's CPU seconds during the run. */
+  /** The listener's CPU seconds during the run (broker or null broker). */
   serverCpuSeconds: number;
   kcatCpuSeconds: number;
   /** CPU seconds the rest of the machine used: other processes, the kernel's threads. */
@@ -88,49 +84,43 @@ export function prepareWorkload(context: WorkloadContext, name: WorkloadName): P
   return prepareProduce(context, name === 'produce-acks1' ? '1' : 'all');
 }
 
-function makeBatch(recordCount: number, recordBytes: number): Buffer {
-  const records = Array.from({ length: recordCount }, (_, index) => ({
-    value: Buffer.alloc(recordBytes, 0x61 + (index % 26)),
-  }));
-  return encodeRecordBatch({ records });
-}
+type KcatRunner = () => Promise<{ seconds: number; cpuSeconds: number }>;
 
 /** Times one kcat run with the CPU of everyone involved; returns the records it moved. */
 async function timedKcatRun(
-  endpoint: KafkaEndpoint,
+  server: BrokerProcess,
   topic: string,
-  run: () => Promise<{ seconds: number; cpuSeconds: number }>,
+  run: KcatRunner,
   countRecords: (endBefore: number, endAfter: number) => number,
 ): Promise<KcatSample> {
-  const endBefore = Math.max(await kcatEndOffset(endpoint.bootstrap, topic), 0);
-  const serverBefore = endpoint.cpuSeconds();
+  const endBefore = Math.max(await kcatEndOffset(server.bootstrap, topic), 0);
+  const serverBefore = server.cpuSeconds();
   const machineBefore = machineBusyCpuSeconds();
   const ownBefore = ownCpuSeconds();
   const kcat = await run();
-  const serverCpuSeconds = endpoint.cpuSeconds() - serverBefore;
+  const serverCpuSeconds = server.cpuSeconds() - serverBefore;
   const machineCpuSeconds = machineBusyCpuSeconds() - machineBefore;
-  const benchCpuSeconds = endpoint.inProcess ? 0 : ownCpuSeconds() - ownBefore;
-  const endAfter = await kcatEndOffset(endpoint.bootstrap, topic);
+  const ownCpu = ownCpuSeconds() - ownBefore;
+  const endAfter = await kcatEndOffset(server.bootstrap, topic);
   return {
     seconds: kcat.seconds,
     recordCount: countRecords(endBefore, endAfter),
     serverCpuSeconds,
     kcatCpuSeconds: kcat.cpuSeconds,
-    otherCpuSeconds: machineCpuSeconds - serverCpuSeconds - kcat.cpuSeconds - benchCpuSeconds,
+    otherCpuSeconds: machineCpuSeconds - serverCpuSeconds - kcat.cpuSeconds - ownCpu,
   };
 }
 
 async function prepareProduce(context: WorkloadContext, acks: '1' | 'all'): Promise<Workload> {
-  const { settings } = context;
-  const name: WorkloadName = acks === '1' ? 'produce-acks1' : 'produce-acksall';
+  const { settings, broker } = context;
   const topic = `produce-acks${acks}`;
-  const kcatSettings = { ...settings.produceSettings, acks };
-  const produceTo = (endpoint: KafkaEndpoint) => () =>
+  const nullBroker = await context.startNullBroker();
+  const produceTo = (server: BrokerProcess) => () =>
     kcatProduce({
-      bootstrap: endpoint.bootstrap,
+      bootstrap: server.bootstrap,
       topic,
       inputPath: context.inputPath,
-      settings: kcatSettings,
+      settings: { ...settings.produceSettings, acks },
     });
   const produced = (endBefore: number, endAfter: number) => {
     const recordCount = endAfter - endBefore;
@@ -140,13 +130,13 @@ async function prepareProduce(context: WorkloadContext, acks: '1' | 'all'): Prom
     return recordCount;
   };
   for (let warmup = 0; warmup < settings.warmups; warmup++) {
-    await produceTo(context.broker)();
-    await produceTo(context.nullBroker)();
+    await produceTo(broker)();
+    await produceTo(nullBroker)();
   }
   const batchShape = await readBatchShape(join(context.brokerDataDir, `${topic}-0`));
   const perBatch = recordsPerBatch(batchShape);
   const appendLoad = {
-    batch: makeBatch(perBatch, settings.recordBytes),
+    batch: batchOfShape(perBatch, settings.recordBytes),
     batchCount: Math.ceil(settings.recordCount / perBatch),
     appendWindow: settings.appendWindow,
     fsync: acks === 'all',
@@ -164,24 +154,21 @@ async function prepareProduce(context: WorkloadContext, acks: '1' | 'all'): Prom
   };
   for (let warmup = 0; warmup < settings.warmups; warmup++) await appendToFreshLog();
   return {
-    name,
+    name: acks === '1' ? 'produce-acks1' : 'produce-acksall',
     batchShape,
     runOnce: async () => ({
-      broker: await timedKcatRun(context.broker, topic, produceTo(context.broker), produced),
-      ceiling: await timedKcatRun(
-        context.nullBroker,
-        topic,
-        produceTo(context.nullBroker),
-        produced,
-      ),
+      broker: await timedKcatRun(broker, topic, produceTo(broker), produced),
+      ceiling: await timedKcatRun(nullBroker, topic, produceTo(nullBroker), produced),
       logEngine: await appendToFreshLog(),
     }),
-    finish: async () => undefined,
+    finish: async () => {
+      await nullBroker.stop();
+    },
   };
 }
 
 async function prepareConsume(context: WorkloadContext): Promise<Workload> {
-  const { settings, broker, nullBroker } = context;
+  const { settings, broker } = context;
   const topic = 'consume';
   const fill = {
     bootstrap: broker.bootstrap,
@@ -192,16 +179,18 @@ async function prepareConsume(context: WorkloadContext): Promise<Workload> {
   for (let copy = 0; copy < settings.consumeCopies; copy++) await kcatProduce(fill);
   const batchShape = await readBatchShape(join(context.brokerDataDir, `${topic}-0`));
   const perBatch = recordsPerBatch(batchShape);
-  const batch = makeBatch(perBatch, settings.recordBytes);
   const batchCount = Math.ceil(batchShape.recordCount / perBatch);
-  nullBroker.holdTopic(topic, batch, batchCount);
+  const { recordBytes } = settings;
+  const held = { topic, recordsPerBatch: perBatch, batchCount, recordBytes };
+  const nullBroker = await context.startNullBroker(held);
   const dir = join(context.workDir, 'log-consume');
   const log: PartitionLog = await openLog(dir);
-  const append = { batch, batchCount, appendWindow: settings.appendWindow, fsync: false };
-  await measureLogAppend(log, append);
-  /** kcat reports where it stopped; it must be the end of the topic that endpoint holds. */
-  const consumeFrom = (endpoint: KafkaEndpoint, endOffset: number) => async () => {
-    const load = { bootstrap: endpoint.bootstrap, topic, settings: settings.consumeSettings };
+  const batch = batchOfShape(perBatch, recordBytes);
+  const appendWindow = settings.appendWindow;
+  await measureLogAppend(log, { batch, batchCount, appendWindow, fsync: false });
+  /** kcat reports where it stopped; it must be the end of the topic that server holds. */
+  const consumeFrom = (server: BrokerProcess, endOffset: number) => async () => {
+    const load = { bootstrap: server.bootstrap, topic, settings: settings.consumeSettings };
     const run = await kcatConsume(load);
     if (run.endOffset !== endOffset) {
       throw new Error(`${topic}: consumed to ${run.endOffset} of ${endOffset}`);
@@ -225,6 +214,7 @@ async function prepareConsume(context: WorkloadContext): Promise<Workload> {
       logEngine: await measureLogRead(log, settings.readBytesMax),
     }),
     finish: async () => {
+      await nullBroker.stop();
       await log.close();
       await rm(dir, { recursive: true, force: true });
     },
