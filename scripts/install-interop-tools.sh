@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the third-party Kafka clients the interop tests drive: kcat (librdkafka) and
-# kafka-python, from Debian's packages. Idempotent; quiet when everything is present.
+# Installs the third-party programs the tests drive, from Debian's packages: kcat (librdkafka)
+# and kafka-python for the interop tests, Chromium for the web console test. Idempotent;
+# quiet when everything is present.
 set -euo pipefail
 
 packages=()
 command -v kcat >/dev/null 2>&1 || packages+=(kcat)
 /usr/bin/python3 -c 'import kafka' >/dev/null 2>&1 || packages+=(python3-kafka)
+[ -x /usr/bin/chromium ] || packages+=(chromium)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 # Without root (or password-less sudo) the interop tests skip with a warning; the rest of the
@@ -16,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
     sudo=(sudo -n)
   else
     echo "install-interop-tools: warning: need root to apt-get install ${packages[*]};" \
-      "the interop tests will be skipped" >&2
+      "the tests that need them will be skipped" >&2
     exit 0
   fi
 fi

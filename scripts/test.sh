@@ -8,7 +8,7 @@ echo "== biome (format + lint)"
 node_modules/.bin/biome ci .
 echo "== tsc (test files)"
 node_modules/.bin/tsc -p tsconfig.tests.json
-echo "== interop tools (kcat, kafka-python)"
+echo "== test tools (kcat, kafka-python, chromium)"
 bash scripts/install-interop-tools.sh
 echo "== vitest"
 node_modules/.bin/vitest run "$@"

@@ -6,10 +6,17 @@
  */
 import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import { defaultLogConfig, type LogConfig, LogManager, type PartitionLog } from '@cairn/log';
+import {
+  defaultLogConfig,
+  type LogConfig,
+  LogManager,
+  type PartitionLog,
+  systemClock,
+} from '@cairn/log';
 import type { AnyApi } from '@cairn/protocol';
 import { type Logger, pino } from 'pino';
 import { loadClusterId } from './cluster-id.js';
+import { registerConsoleRoutes } from './console/console-routes.js';
 import * as limits from './constants.js';
 import { type AnyApiHandler, createDispatcher } from './dispatcher.js';
 import {
@@ -26,12 +33,23 @@ import { createFetchHandler } from './handlers/fetch.js';
 import { createInitProducerIdHandler } from './handlers/init-producer-id.js';
 import { createListOffsetsHandler } from './handlers/list-offsets.js';
 import { createMetadataHandler } from './handlers/metadata.js';
-import { createProduceHandler } from './handlers/produce.js';
+import { createProduceHandler, type ProduceDeps } from './handlers/produce.js';
+import {
+  type HttpAddress,
+  type HttpExtension,
+  type StartedHttpServer,
+  startHttpServer,
+} from './http/http-server.js';
+import { type BrokerMetrics, createBrokerMetrics } from './metrics/broker-metrics.js';
+import { GroupLag } from './metrics/group-lag.js';
+import { LogEvents } from './metrics/log-events.js';
+import { metricsRoute } from './metrics/metrics-route.js';
 import { KafkaServer } from './network/kafka-server.js';
 import { PartitionWaiters } from './partition-waiters.js';
 import { BrokerProbe } from './probe.js';
 import { ProducerIdManager } from './producers/producer-id-manager.js';
 import { ProducerStates } from './producers/producer-states.js';
+import { defaultQuotaConfig, ProduceQuotas, type QuotaConfig } from './quotas/produce-quotas.js';
 import { resolveLogConfig } from './topics/topic-config.js';
 import { TopicRegistry } from './topics/topic-registry.js';
 
@@ -52,6 +70,23 @@ export interface BrokerOptions {
   groupConfig?: Partial<GroupConfig>;
   /** A pino logger; by default one that logs warnings and errors only. */
   logger?: Logger;
+  /**
+   * Bytes of partly read request frames held over every connection before reading pauses
+   * (constants.ts requestBufferBytesBrokerMax); a frame larger than this is refused.
+   */
+  requestBufferBytesBrokerMax?: number;
+  /** Disk budget, in-flight produce bytes and byte-rate quota (quotas/produce-quotas.ts). */
+  quotas?: Partial<QuotaConfig>;
+  /** HTTP API listener host (default 127.0.0.1). */
+  httpHost?: string;
+  /**
+   * The HTTP API's port, 0 for an ephemeral one; without it no HTTP server is started (the
+   * CLI passes 8080 by default), so an embedding application or a test binds no port it
+   * did not ask for.
+   */
+  httpPort?: number;
+  /** Routes and plugins added to the HTTP server (http/http-server.ts says how). */
+  httpExtensions?: readonly HttpExtension[];
 }
 
 export interface RunningBroker {
@@ -63,14 +98,34 @@ export interface RunningBroker {
   readonly logger: Logger;
   readonly registry: TopicRegistry;
   readonly probe: BrokerProbe;
+  /** The Prometheus registry (`metrics.scrape()` is what /metrics serves). */
+  readonly metrics: BrokerMetrics;
+  readonly quotas: ProduceQuotas;
+  /** The HTTP API's address, or null when no httpPort was given. */
+  readonly http: HttpAddress | null;
   close(): Promise<void>;
 }
 
 export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
   const logger = options.logger ?? pino({ level: 'warn' });
   await mkdir(options.dataDir, { recursive: true });
-  const logManager = await LogManager.open(options.dataDir);
+  const quotas = new ProduceQuotas({ ...defaultQuotaConfig, ...options.quotas }, systemClock);
+  const logEvents = new LogEvents(quotas.usage);
+  // HTTP listens first: /healthz answers and /readyz says 503 while the logs recover.
+  // Set before the HTTP services are attached, so /metrics (503 until then) always finds it.
+  let current: BrokerMetrics | null = null;
+  const http = await startHttp(options, logger, [
+    metricsRoute(() => current),
+    registerConsoleRoutes,
+  ]);
+  const logManager = await LogManager.open(options.dataDir, { observer: logEvents }).catch(
+    async (error: unknown) => {
+      await http?.server.close();
+      throw error;
+    },
+  );
   const cleanup: Array<() => Promise<void>> = [() => logManager.close()];
+  if (http !== null) cleanup.unshift(() => http.server.close());
   try {
     const defaults: LogConfig = resolveLogConfig(defaultLogConfig, options.topicDefaults ?? {});
     const registry = await TopicRegistry.open(options.dataDir, logManager, defaults);
@@ -80,6 +135,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const coordinator = await startGroupCoordinator(registry, options, logger);
     cleanup.push(() => coordinator.close());
     logManager.startScheduler();
+    quotas.start(logManager);
+    cleanup.push(async () => quotas.stop());
     const probe = new BrokerProbe();
     const waiters = new PartitionWaiters<PartitionLog>();
     const shutdown = new AbortController();
@@ -94,6 +151,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     };
 
     const defaultPartitionCount = options.defaultPartitionCount ?? 1;
+    // The Kafka Produce handler's and the HTTP produce route's: one append path.
+    const produceDeps: ProduceDeps = {
+      registry,
+      producerStateOf: (log) => producerStates.of(log),
+      waiters,
+      probe,
+      quotas,
+    };
     const handlers: AnyApiHandler[] = [];
     const apis = () => handlers.map((handler) => handler.api as AnyApi);
     handlers.push(
@@ -104,12 +169,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         autoCreateTopics: options.autoCreateTopics ?? true,
         defaultPartitionCount,
       }),
-      createProduceHandler({
-        registry,
-        producerStateOf: (log) => producerStates.of(log),
-        waiters,
-        probe,
-      }),
+      createProduceHandler(produceDeps),
       createFetchHandler({ registry, waiters, probe, shutdownSignal: shutdown.signal }),
       createInitProducerIdHandler(producerIds),
       createListOffsetsHandler(registry),
@@ -132,14 +192,39 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           inflightRequestsMax: limits.inflightRequestsPerConnectionMax,
           inflightBytesMax: limits.inflightBytesPerConnectionMax,
           idleMs: limits.connectionIdleMs,
+          produceBudget: quotas.inflight,
         },
+        requestBufferBytesMax:
+          options.requestBufferBytesBrokerMax ?? limits.requestBufferBytesBrokerMax,
+        requestBufferSmallFrameBytesMax: limits.requestBufferSmallFrameBytesMax,
         shutdownGraceMs: limits.shutdownGraceMs,
         logger,
       },
       createDispatcher(handlers, logger, probe),
     );
     identity = { ...identity, port: server.port };
-    logger.info({ kafka: `${host}:${server.port}`, dataDir: options.dataDir }, 'broker started');
+    const metrics = createBrokerMetrics({
+      probe,
+      topics: registry,
+      groupLag: new GroupLag(coordinator, registry, systemClock),
+      logEvents,
+      quotas,
+      connections: () => server,
+    });
+    current = metrics;
+    http?.server.attach({
+      registry,
+      coordinator,
+      produce: produceDeps,
+      waiters,
+      shutdownSignal: shutdown.signal,
+      defaultPartitionCount,
+      beforeProduce: (topic, clientId, bytes) => quotas.admitHttpProduce(topic, clientId, bytes),
+    });
+    logger.info(
+      { kafka: `${host}:${server.port}`, http: http?.address.url, dataDir: options.dataDir },
+      'broker started',
+    );
 
     let closing: Promise<void> | undefined;
     return {
@@ -150,9 +235,15 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       logger,
       registry,
       probe,
+      metrics,
+      quotas,
+      http: http?.address ?? null,
       close() {
         closing ??= (async () => {
           shutdown.abort();
+          // First, so /readyz answers 503 and no HTTP request starts during the shutdown.
+          await http?.server.close();
+          quotas.stop();
           // Parked joins and syncs are answered NOT_COORDINATOR at once, as Kafka does.
           await coordinator.close();
           await server.close();
@@ -166,6 +257,20 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     throw error;
   }
+}
+
+function startHttp(
+  options: BrokerOptions,
+  logger: Logger,
+  brokerExtensions: readonly HttpExtension[],
+): Promise<StartedHttpServer | null> {
+  if (options.httpPort === undefined) return Promise.resolve(null);
+  return startHttpServer({
+    host: options.httpHost ?? '127.0.0.1',
+    port: options.httpPort,
+    logger,
+    extensions: [...brokerExtensions, ...(options.httpExtensions ?? [])],
+  });
 }
 
 /** Opens (creating on first start) the compacted offsets topic and replays it. */

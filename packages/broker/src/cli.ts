@@ -11,7 +11,7 @@ const usage = `Usage: cairn-broker [options]
 
   --data-dir DIR             data directory (default ./data)
   --kafka HOST:PORT          Kafka protocol listener (default 127.0.0.1:9092)
-  --http HOST:PORT           HTTP API listener (default 127.0.0.1:8080; reserved)
+  --http HOST:PORT           HTTP API listener (default 127.0.0.1:8080)
   --advertised-host HOST     host given to clients in Metadata (default: the --kafka host)
   --num-partitions N         partitions of auto-created topics (default 1)
   --auto-create-topics BOOL  create unknown topics on Metadata requests (default true)
@@ -19,6 +19,15 @@ const usage = `Usage: cairn-broker [options]
   --retention-bytes N        topic default retention.bytes (default -1, none)
   --segment-bytes N          topic default segment.bytes (default 1073741824)
   --segment-ms MS            topic default segment.ms (default 604800000)
+  --log-dir-bytes-max N      log.dir.bytes.max: disk budget of the data dir; produce past it
+                             is refused (KAFKA_STORAGE_ERROR, HTTP 503) (default -1, none)
+  --topic-retained-bytes-max N
+                             topic.retained.bytes.max: the same budget per topic (default -1)
+  --queued-max-request-bytes N
+                             queued.max.request.bytes: Produce bytes in flight for the broker
+                             before it stops reading (default 268435456)
+  --producer-byte-rate N     producer_byte_rate: bytes/s per client id; over it produce is
+                             throttled (default -1, none)
   --log-level LEVEL          trace, debug, info, warn, error (default info)
   --help                     this text
 `;
@@ -47,6 +56,22 @@ function parseBoolean(value: string | undefined, flag: string): boolean | undefi
   throw new Error(`${flag} wants true or false, got '${value}'`);
 }
 
+const quotaFlags = {
+  'log-dir-bytes-max': 'logDirBytesMax',
+  'topic-retained-bytes-max': 'topicRetainedBytesMax',
+  'queued-max-request-bytes': 'queuedMaxRequestBytes',
+  'producer-byte-rate': 'producerByteRate',
+} as const;
+
+function parseQuotas(values: Partial<Record<keyof typeof quotaFlags, string>>) {
+  const quotas: NonNullable<BrokerOptions['quotas']> = {};
+  for (const flag of Object.keys(quotaFlags) as Array<keyof typeof quotaFlags>) {
+    const value = parseCount(values[flag], `--${flag}`);
+    if (value !== undefined) quotas[quotaFlags[flag]] = value;
+  }
+  return quotas;
+}
+
 export function parseBrokerArgs(argv: string[]): BrokerOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
@@ -62,13 +87,17 @@ export function parseBrokerArgs(argv: string[]): BrokerOptions | 'help' {
       'retention-bytes': { type: 'string' },
       'segment-bytes': { type: 'string' },
       'segment-ms': { type: 'string' },
+      'log-dir-bytes-max': { type: 'string' },
+      'topic-retained-bytes-max': { type: 'string' },
+      'queued-max-request-bytes': { type: 'string' },
+      'producer-byte-rate': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
   if (values.help) return 'help';
   const kafka = parseHostPort(values.kafka ?? '127.0.0.1:9092', '--kafka');
-  if (values.http !== undefined) parseHostPort(values.http, '--http');
+  const http = parseHostPort(values.http ?? '127.0.0.1:8080', '--http');
   const topicDefaults: Record<string, string> = {};
   for (const flag of ['retention-ms', 'retention-bytes', 'segment-bytes', 'segment-ms'] as const) {
     const value = values[flag];
@@ -78,6 +107,8 @@ export function parseBrokerArgs(argv: string[]): BrokerOptions | 'help' {
     dataDir: values['data-dir'] ?? 'data',
     kafkaHost: kafka.host,
     kafkaPort: kafka.port,
+    httpHost: http.host,
+    httpPort: http.port,
     topicDefaults,
     logger: pino({ level: values['log-level'] ?? 'info' }),
   };
@@ -87,6 +118,7 @@ export function parseBrokerArgs(argv: string[]): BrokerOptions | 'help' {
   if (partitions !== undefined) options.defaultPartitionCount = partitions;
   const autoCreate = parseBoolean(values['auto-create-topics'], '--auto-create-topics');
   if (autoCreate !== undefined) options.autoCreateTopics = autoCreate;
+  options.quotas = parseQuotas(values);
   return options;
 }
 

@@ -16,6 +16,20 @@ export const inflightRequestsPerConnectionMax = 100;
 /** Bytes of requests and unsent responses held for one connection before reading pauses. */
 export const inflightBytesPerConnectionMax = 64 * 1024 * 1024;
 
+/**
+ * Bytes of frames being assembled (read in part) over every connection, reserved by declared
+ * size; past it connections stop reading until frames complete or their connections close
+ * (network/request-buffer-budget.ts). Without it, half-sent frames could hold connectionsMax x
+ * requestBytesMax. startBroker's `requestBufferBytesBrokerMax` overrides it.
+ */
+export const requestBufferBytesBrokerMax = 256 * 1024 * 1024;
+
+/**
+ * A frame this small is buffered whatever the budget above says, so small requests (metadata,
+ * heartbeats, commits) keep flowing while large ones wait; at most connectionsMax x this more.
+ */
+export const requestBufferSmallFrameBytesMax = 64 * 1024;
+
 /** A connection with no request in flight and no traffic for this long is closed. */
 export const connectionIdleMs = 9 * 60 * 1000;
 
@@ -35,6 +49,14 @@ export const partitionsPerTopicMax = 1_000;
 /** Topic names: Kafka's rules (legal characters, length). */
 export const topicNameLengthMax = 249;
 
+assert(
+  requestBytesMax <= requestBufferBytesBrokerMax,
+  'the largest frame must fit the broker-wide request buffer',
+);
+assert(
+  requestBufferSmallFrameBytesMax < requestBufferBytesBrokerMax,
+  'small frames are a small part of the request buffer',
+);
 assert(
   fetchBytesMax <= inflightBytesPerConnectionMax,
   'a whole fetch response must fit the budget',
@@ -74,6 +96,15 @@ export const groupNewMemberJoinTimeoutMs = 5 * 60 * 1000;
 
 /** Bytes read per step when replaying __consumer_offsets on start (offsets.load.buffer.size). */
 export const offsetsLoadBufferBytes = 5 * 1024 * 1024;
+
+/**
+ * How long a group's committed offsets are kept once it is empty, or, for a group that never
+ * had members, once each was committed (offsets.retention.minutes: 7 days, KIP-186).
+ */
+export const offsetsRetentionMs = 7 * 24 * 60 * 60 * 1000;
+
+/** How often the coordinator looks for expired offsets (offsets.retention.check.interval.ms). */
+export const offsetsRetentionCheckIntervalMs = 10 * 60 * 1000;
 
 assert(
   groupSessionTimeoutMsMin <= groupSessionTimeoutMsMax,
@@ -119,3 +150,87 @@ assert(
   'several offset records of the largest metadata must fit one batch',
 );
 assert(offsetsTopicBatchBytesMax < offsetsLoadBufferBytes, 'a written batch must fit a load read');
+
+/*
+ * The HTTP API (src/http). JSON bodies are parsed whole, so they are bounded before parsing.
+ */
+
+/** Bytes of one HTTP request body; a larger one is refused 413 before it is parsed. */
+export const httpBodyBytesMax = 16 * 1024 * 1024;
+
+/** Records in one HTTP produce request; more is refused 413. */
+export const httpProduceRecordsMax = 10_000;
+
+/** Records one HTTP consume answers with; maxRecords is clamped to it. */
+export const httpConsumeRecordsMax = 10_000;
+
+/** Record bytes one HTTP consume reads (before JSON encoding); maxBytes is clamped to it. */
+export const httpConsumeBytesMax = 8 * 1024 * 1024;
+
+/** Defaults of an HTTP consume that names no limits. */
+export const httpConsumeRecordsDefault = 500;
+export const httpConsumeBytesDefault = 1024 * 1024;
+
+/** Members the HTTP API holds in groups for HTTP clients (across all groups). */
+export const httpGroupMembersMax = 1_000;
+
+/**
+ * How often the broker heartbeats the coordinator for an HTTP group member (at most; a third
+ * of its session timeout when that is shorter), which is how it notices a rebalance.
+ */
+export const httpMemberHeartbeatIntervalMs = 1_000;
+
+/** Topics one HTTP group member may subscribe to. */
+export const httpMemberTopicsMax = 100;
+
+assert(httpConsumeBytesMax <= fetchBytesMax, 'an HTTP consume reads no more than a fetch');
+assert(httpBodyBytesMax <= requestBytesMax, 'an HTTP body is bounded like a Kafka frame');
+
+/*
+ * Quotas and backpressure (src/quotas). Each default may be overridden by startBroker's
+ * `quotas` option and the CLI flag named after it. -1 disables a limit.
+ */
+
+/**
+ * log.dir.bytes.max (Cairn's): bytes of segments the whole data dir may hold. Produce past it
+ * gets KAFKA_STORAGE_ERROR (HTTP: 503) until retention, DeleteRecords or a topic deletion
+ * frees space.
+ */
+export const logDirBytesMaxDefault = -1;
+
+/**
+ * topic.retained.bytes.max (Cairn's): bytes of segments one topic (all its partitions) may
+ * hold; produce past it is refused like the data dir budget. retention.bytes deletes old data
+ * instead; this refuses new data.
+ */
+export const topicRetainedBytesMaxDefault = -1;
+
+/** How often the disk budget re-measures the logs' sizes (events keep it current between). */
+export const diskUsageMeasureIntervalMs = 5_000;
+
+/**
+ * queued.max.request.bytes (Kafka's name; here Produce requests only): request bytes read and
+ * not yet answered for the whole broker; past it connections stop reading until appends finish.
+ */
+export const queuedMaxRequestBytesDefault = 256 * 1024 * 1024;
+
+/** producer_byte_rate (Kafka's client quota): produced bytes a second per client id. */
+export const producerByteRateDefault = -1;
+
+/** A client id may produce this many seconds of its byte rate at once (token bucket size). */
+export const producerByteRateBurstSeconds = 1;
+
+/** Longest throttle time given for one request (Kafka caps it near its quota window). */
+export const throttleTimeMsMax = 10_000;
+
+/** Client ids whose byte-rate buckets are kept; the least recently seen is forgotten. */
+export const quotaClientsMax = 10_000;
+
+/** Retry-After of an HTTP produce refused for the disk budget or in-flight bytes. */
+export const httpProduceRetryAfterMs = 1_000;
+
+assert(
+  queuedMaxRequestBytesDefault >= requestBytesMax,
+  'the largest Produce request fits the in-flight budget',
+);
+assert(throttleTimeMsMax >= 1_000, 'a throttle can cover a second of debt');

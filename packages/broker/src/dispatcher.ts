@@ -25,6 +25,7 @@ import {
   Writer,
 } from '@cairn/protocol';
 import type { Logger } from 'pino';
+import { responseErrorCode } from './metrics/response-error-code.js';
 import type { ConnectionInfo, ResponseBytes } from './network/connection.js';
 import type { BrokerProbe } from './probe.js';
 
@@ -79,7 +80,8 @@ export function createDispatcher(
     const context: RequestContext = { header, connection };
     const startedAt = performance.now();
     const response = await handleSafely(handler, request, context, logger);
-    probe.recordRequest(api.name, performance.now() - startedAt);
+    const seconds = (performance.now() - startedAt) / 1000;
+    probe.recordRequest(api.name, responseErrorCode(response), seconds);
     if (response === null) return null;
     return encodeResponse(api, header, flexible, response);
   };
@@ -106,7 +108,7 @@ function encodeResponse(
   header: RequestHeader,
   flexible: boolean,
   response: unknown,
-): Buffer {
+): ResponseBytes {
   const writer = new Writer();
   const sizePosition = writer.reserveInt32();
   encodeResponseHeader(
@@ -115,12 +117,14 @@ function encodeResponse(
     responseHeaderIsFlexible(header.apiKey, flexible),
   );
   api.encodeResponse(writer, header.apiVersion, response);
-  writer.patchInt32(sizePosition, writer.position - 4);
-  return writer.finish();
+  writer.patchInt32(sizePosition, writer.byteLength - 4);
+  // Parts when the response holds buffers by reference (a fetch's batches): written with writev.
+  const parts = writer.finishParts();
+  return parts.length === 1 ? parts[0]! : parts;
 }
 
 /** KIP-511: a v0 body with UNSUPPORTED_VERSION and the ApiVersions range we do support. */
-function unsupportedApiVersions(header: RequestHeader): Buffer {
+function unsupportedApiVersions(header: RequestHeader): ResponseBytes {
   return encodeResponse(apiVersionsApi, { ...header, apiVersion: 0 }, false, {
     errorCode: ErrorCode.UNSUPPORTED_VERSION,
     apiKeys: [

@@ -1,17 +1,20 @@
 /**
- * The two steps an append takes before its bytes reach the writer, both touching batch
- * headers only (layout in @cairn/protocol's record-batch-header.ts), never records:
+ * The two steps an append takes before its bytes reach the writer (header layout in
+ * @cairn/protocol's record-batch-header.ts, records in record.ts):
  *
- * 1. `checkAppend` validates every batch shallowly and throws before anything is written:
- *    length, magic and CRC-32C (validateBatch: CORRUPT_MESSAGE), recordCount equal to
- *    lastOffsetDelta + 1 and above 0 (Kafka's LogValidator: INVALID_RECORD), each batch within
- *    max.message.bytes (MESSAGE_TOO_LARGE) and the whole append within segment.bytes
- *    (RECORD_LIST_TOO_LARGE).
+ * 1. `checkAppend` validates every batch and throws before anything is written: length, magic
+ *    and CRC-32C (validateBatch: CORRUPT_MESSAGE), recordCount equal to lastOffsetDelta + 1 and
+ *    above 0 (Kafka's LogValidator: INVALID_RECORD), each batch within max.message.bytes
+ *    (MESSAGE_TOO_LARGE) and the whole append within segment.bytes (RECORD_LIST_TOO_LARGE).
+ *    Then the records of each batch are walked, not decoded (validateBatchRecords: INVALID_RECORD
+ *    when they do not parse, as Kafka's DefaultRecord.readFrom), so no consumer ever meets a
+ *    batch it cannot read; a compressed batch is decompressed for the walk.
  * 2. `assignOffsets` writes baseOffset into each header in place (the CRC does not cover it)
  *    and, for LogAppendTime, sets the timestamp-type bit and maxTimestamp and rewrites the CRC.
  */
 import {
   ATTRIBUTES_OFFSET,
+  isKafkaError,
   isProtocolError,
   kafkaError,
   MAX_TIMESTAMP_OFFSET,
@@ -23,6 +26,7 @@ import {
   readRecordCount,
   TIMESTAMP_TYPE_MASK,
   validateBatch,
+  validateBatchRecords,
   writeBaseOffset,
   writeBatchCrc,
   writeInt64At,
@@ -68,11 +72,22 @@ export function checkAppend(records: Buffer, config: LogConfig, name: string): A
           `lastOffsetDelta ${lastOffsetDelta}`,
       );
     }
+    checkRecords(records, position, name);
     batchCount += 1;
     offsetCount += recordCount;
     position += sizeBytes;
   }
   return { batchCount, offsetCount };
+}
+
+/** The records of the batch at `position` parse (INVALID_RECORD, CORRUPT_MESSAGE if not). */
+function checkRecords(records: Buffer, position: number, name: string): void {
+  try {
+    validateBatchRecords(records, position);
+  } catch (error) {
+    if (!isKafkaError(error)) throw error;
+    throw kafkaError(error.errorName, `${name}: ${error.message}`);
+  }
 }
 
 /** Timestamps beyond 2^53 ms cannot be held as numbers: INVALID_TIMESTAMP before any write. */

@@ -23,6 +23,7 @@ export {
   type MaintenanceReport,
   type ManagedLog,
 } from './log-manager.js';
+export { ignoringLogObserver, type LogManagerObserver, type LogObserver } from './log-observer.js';
 export { consoleLogLogger, type LogLogger, silentLogLogger } from './logger.js';
 export {
   type AppendResult,

@@ -20,6 +20,7 @@ import { compacts, deletesByRetention, type LogConfig } from './config.js';
 import { maintenanceIntervalMsDefault, topicNameBytesMax } from './constants.js';
 import { type FileSystem, nodeFileSystem } from './file-system.js';
 import { LockFile } from './lock-file.js';
+import type { LogManagerObserver } from './log-observer.js';
 import { consoleLogLogger, type LogLogger } from './logger.js';
 import { Mutex } from './mutex.js';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
@@ -35,6 +36,8 @@ export interface LogManagerOptions {
   logger?: LogLogger;
   /** Starts the maintenance scheduler with this period; `startScheduler` can do it later. */
   maintenanceIntervalMs?: number;
+  /** Gives each opened log an observer and hears of deleted logs (metrics, disk budget). */
+  observer?: LogManagerObserver;
 }
 
 export interface ManagedLog {
@@ -64,6 +67,7 @@ export class LogManager {
     private readonly fs: FileSystem,
     private readonly clock: Clock,
     private readonly logger: LogLogger,
+    private readonly observer: LogManagerObserver | undefined,
   ) {}
 
   /**
@@ -76,7 +80,8 @@ export class LogManager {
     const logger = options.logger ?? consoleLogLogger;
     await fs.makeDirectory(dataDir);
     const lock = await LockFile.acquire(dataDir, logger);
-    const manager = new LogManager(dataDir, lock, fs, options.clock ?? systemClock, logger);
+    const clock = options.clock ?? systemClock;
+    const manager = new LogManager(dataDir, lock, fs, clock, logger, options.observer);
     try {
       for (const name of await fs.listDirectory(dataDir)) {
         if (!name.endsWith(deletedDirectorySuffix)) continue;
@@ -113,6 +118,9 @@ export class LogManager {
         fileSystem: this.fs,
         logger: this.logger,
         name,
+        ...(this.observer === undefined
+          ? {}
+          : { observer: this.observer.forLog(topic, partition) }),
       };
       const log = await PartitionLog.open(join(this.dataDir, name), config, options);
       this.logsByName.set(name, { topic, partition, log });
@@ -135,6 +143,7 @@ export class LogManager {
     return this.partitionMutex(name).run(async () => {
       const open = this.logsByName.get(name);
       this.logsByName.delete(name);
+      const sizeBytes = open?.log.sizeBytes ?? 0;
       if (open !== undefined) {
         await open.log.close().catch((error: unknown) => {
           this.logger.warn(`${name}: deleting after a failed close: ${String(error)}`);
@@ -146,6 +155,7 @@ export class LogManager {
       await this.fs.rename(dir, doomed);
       await this.fs.syncDirectory(this.dataDir);
       await this.fs.removeDirectory(doomed);
+      this.observer?.onLogDeleted(topic, partition, sizeBytes);
     });
   }
 

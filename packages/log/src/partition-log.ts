@@ -33,6 +33,7 @@ import {
 } from './constants.js';
 import { type FileSystem, nodeFileSystem } from './file-system.js';
 import { GroupCommit } from './group-commit.js';
+import { ignoringLogObserver, type LogObserver } from './log-observer.js';
 import { consoleLogLogger, type LogLogger } from './logger.js';
 import { Mutex } from './mutex.js';
 import { recoverLog } from './recovery.js';
@@ -52,6 +53,8 @@ export interface PartitionLogOptions {
   logger?: LogLogger;
   /** How messages name the log, e.g. `orders-3`; the directory by default. */
   name?: string;
+  /** Told of writes, fsyncs, rolls and segment deletions (the broker's metrics, disk budget). */
+  observer?: LogObserver;
 }
 
 export interface AppendResult {
@@ -167,6 +170,7 @@ export class PartitionLog {
     private readonly logger: LogLogger,
     readonly name: string,
     recovered: Awaited<ReturnType<typeof recoverLog>>,
+    private readonly observer: LogObserver,
   ) {
     this.currentConfig = { ...config };
     this.segments = recovered.segments;
@@ -206,7 +210,17 @@ export class PartitionLog {
     const clock = options.clock ?? systemClock;
     const logger = options.logger ?? consoleLogLogger;
     const recovered = await recoverLog({ fs, dir, config, clock, logger });
-    return new PartitionLog(dir, config, fs, clock, logger, options.name ?? dir, recovered);
+    const observer = options.observer ?? ignoringLogObserver;
+    return new PartitionLog(
+      dir,
+      config,
+      fs,
+      clock,
+      logger,
+      options.name ?? dir,
+      recovered,
+      observer,
+    );
   }
 
   /** The first offset a read may ask for. */
@@ -573,11 +587,14 @@ export class PartitionLog {
     this.#highWatermark = last.result.lastOffset + 1;
     assert(segment.nextOffset === this.#highWatermark, 'segment end vs high watermark');
     this.probe.writeCount += 1;
+    let writtenBytes = 0;
     for (const task of group) {
       this.probe.appendCount += 1;
-      this.probe.appendBytes += task.records.length;
+      writtenBytes += task.records.length;
       this.probe.appendBatchCount += task.batchCount;
     }
+    this.probe.appendBytes += writtenBytes;
+    this.observer.onWrite(writtenBytes);
     this.committingTaskCount = group.length;
     this.groupCommit.written(this.#highWatermark);
     this.committingTaskCount = 0;
@@ -630,6 +647,7 @@ export class PartitionLog {
     sealed.seal();
     this.segments.push(next);
     this.probe.rollCount += 1;
+    this.observer.onSegmentRoll();
     // Kafka flushes a rolled segment in the background (here: fsync, index files, recovery
     // point); a failure is sticky like any other.
     this.syncTo(baseOffset).catch(() => undefined);
@@ -650,6 +668,7 @@ export class PartitionLog {
     );
     for (const segment of dirty) segment.retain();
     let sealedFlushed = false;
+    const startedAt = performance.now();
     try {
       for (const segment of dirty) {
         await segment.flush();
@@ -657,6 +676,7 @@ export class PartitionLog {
       }
       this.lastFlushMs = this.clock.now();
       this.probe.syncCount += 1;
+      if (dirty.length > 0) this.observer.onFsync((performance.now() - startedAt) / 1000);
       if (sealedFlushed) await this.persistRecoveryPoint(target);
     } catch (error) {
       throw this.failWith(storageError('flushing', this.dir, error));
@@ -700,6 +720,7 @@ export class PartitionLog {
     }
     if (deleted.length > 0) await this.fs.syncDirectory(this.dir);
     this.probe.retentionDeletedSegmentCount += deleted.length;
+    if (deleted.length > 0) this.observer.onSegmentsDeleted(deleted.length, deletedBytes);
     const result = { deletedSegmentCount: deleted.length, deletedBytes, reasons };
     return { ...result, logStartOffset: this.#logStartOffset };
   }

@@ -1,8 +1,11 @@
-// Proves the append checks refuse each kind of bad batch with Kafka's error before anything
-// is stamped, and that stamping offsets (and LogAppendTime) keeps every batch's CRC valid.
+// Proves the append checks refuse each kind of bad batch (records that do not parse included)
+// with Kafka's error before anything is stamped, and that stamping offsets (and
+// LogAppendTime) keeps every batch's CRC valid.
 import {
   findBatchProblem,
+  LAST_OFFSET_DELTA_OFFSET,
   RECORD_COUNT_OFFSET,
+  RECORDS_OFFSET,
   readBaseOffset,
   readMaxTimestamp,
   readTimestampType,
@@ -28,8 +31,12 @@ describe('checkAppend', () => {
     const countMismatch = makeBatch({ recordCount: 2 });
     countMismatch.writeInt32BE(3, RECORD_COUNT_OFFSET);
     writeBatchCrc(countMismatch);
+    const garbageRecords = makeBatch({ recordCount: 2 });
+    garbageRecords.fill(0x7f, RECORDS_OFFSET); // records that do not parse, under a valid CRC
+    writeBatchCrc(garbageRecords);
     const cases: Array<[Buffer, string]> = [
       [Buffer.alloc(0), 'INVALID_RECORD'],
+      [garbageRecords, 'INVALID_RECORD'],
       [corrupt, 'CORRUPT_MESSAGE'],
       [truncated, 'CORRUPT_MESSAGE'],
       [countMismatch, 'INVALID_RECORD'],
@@ -44,6 +51,24 @@ describe('checkAppend', () => {
         expect.objectContaining({ errorName }),
       );
     }
+  });
+
+  it('names the partition, the batch and the record whose records do not parse', () => {
+    const records = Buffer.concat([makeBatch(), makeBatch({ recordCount: 3, compression: 1 })]);
+    const second = records.readInt32BE(8) + 12;
+    expect(() => checkAppend(records, config, 't-0')).not.toThrow();
+    records[records.length - 1]! ^= 0xff; // inside the gzip trailer: does not decompress
+    writeBatchCrc(records, second);
+    expect(() => checkAppend(records, config, 't-0')).toThrow(
+      expect.objectContaining({ errorName: 'CORRUPT_MESSAGE' }),
+    );
+    const shortRecords = makeBatch({ recordCount: 2 });
+    shortRecords.writeInt32BE(1, RECORD_COUNT_OFFSET); // one record too few, in both fields
+    shortRecords.writeInt32BE(0, LAST_OFFSET_DELTA_OFFSET);
+    writeBatchCrc(shortRecords);
+    expect(() => checkAppend(shortRecords, config, 't-0')).toThrow(
+      /^t-0: record batch at byte 0: 1 records end at byte \d+, \d+ bytes before the end/,
+    );
   });
 });
 

@@ -13,6 +13,12 @@ export const taggedFieldsMax = 1_000;
 /** A writer starts at this size and doubles as needed. */
 export const writerInitialBytes = 1024;
 
+/**
+ * Payloads at least this large are written by reference (Writer.writeRawShared) and sent as
+ * their own part of a writev; smaller ones are cheaper to copy than to add a part for.
+ */
+export const writerSharedBytesMin = 16 * 1024;
+
 /** Bytes of an unsigned varint holding 32 bits, and of a varlong holding 64 bits. */
 export const varintBytesMax = 5;
 export const varlongBytesMax = 10;

@@ -4,17 +4,31 @@
  * It owns one Buffer that doubles when full. `finish()` returns a view of the bytes written;
  * `reset()` lets a caller reuse the allocation for the next message (hot paths keep one
  * writer per connection).
+ *
+ * Large payloads can be written by reference instead of copied (`writeRawShared`, used for a
+ * fetch's record batches): the writer then holds a list of splices, and `finishParts()` returns
+ * the message as parts to write back to back (a socket's writev), its own bytes between the
+ * shared buffers. `position` counts only the bytes in its own buffer, so codecs that measure
+ * or patch what they wrote keep working; `byteLength` counts everything.
  */
 import { assert } from './assert.js';
-import { writerInitialBytes } from './constants.js';
+import { writerInitialBytes, writerSharedBytesMin } from './constants.js';
 import type { TaggedFields } from './reader.js';
 
 const twoTo32 = 2 ** 32;
 
+/** A buffer written by reference, after `position` bytes of the writer's own buffer. */
+interface Splice {
+  position: number;
+  bytes: Buffer;
+}
+
 export class Writer {
   private buffer: Buffer;
-  /** Position of the next byte to write; also the count of bytes written. */
+  /** Position of the next byte of the writer's own buffer; without splices, the bytes written. */
   position = 0;
+  private splices: Splice[] = [];
+  private splicedBytes = 0;
 
   constructor(initialBytes = writerInitialBytes) {
     this.buffer = Buffer.allocUnsafe(initialBytes);
@@ -22,11 +36,41 @@ export class Writer {
 
   reset(): void {
     this.position = 0;
+    this.splices = [];
+    this.splicedBytes = 0;
   }
 
-  /** The bytes written so far, as a view (valid until the next write or reset). */
+  /** Bytes written so far, those written by reference included. */
+  get byteLength(): number {
+    return this.position + this.splicedBytes;
+  }
+
+  /**
+   * The bytes written so far, as a view (valid until the next write or reset). With shared
+   * buffers spliced in, they are copied into one new buffer (use `finishParts` to avoid that).
+   */
   finish(): Buffer {
+    if (this.splices.length > 0) return Buffer.concat(this.finishParts(), this.byteLength);
     return this.buffer.subarray(0, this.position);
+  }
+
+  /**
+   * The bytes written so far as parts to write back to back: views of the writer's buffer
+   * (valid until the next write or reset) between the buffers written by reference. One part
+   * when nothing was shared.
+   */
+  finishParts(): Buffer[] {
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (const splice of this.splices) {
+      if (splice.position > from) parts.push(this.buffer.subarray(from, splice.position));
+      parts.push(splice.bytes);
+      from = splice.position;
+    }
+    if (this.position > from || parts.length === 0) {
+      parts.push(this.buffer.subarray(from, this.position));
+    }
+    return parts;
   }
 
   /** The bytes written so far, copied into a buffer of their own. */
@@ -147,6 +191,19 @@ export class Writer {
     this.ensure(bytes.length);
     this.buffer.set(bytes, this.position);
     this.position += bytes.length;
+  }
+
+  /**
+   * Writes `bytes` by reference when they are large (at least writerSharedBytesMin), else
+   * copies them. A shared buffer must not change until the message is written out.
+   */
+  writeRawShared(bytes: Buffer): void {
+    if (bytes.length < writerSharedBytesMin) {
+      this.writeRaw(bytes);
+      return;
+    }
+    this.splices.push({ position: this.position, bytes });
+    this.splicedBytes += bytes.length;
   }
 
   writeString(value: string): void {
@@ -276,6 +333,7 @@ export class Writer {
     return position;
   }
 
+  /** Writes an int32 at `position` of the writer's own buffer (splices are not counted). */
   patchInt32(position: number, value: number): void {
     assert(position + 4 <= this.position, `patch at ${position} beyond ${this.position}`);
     this.buffer.writeInt32BE(value, position);

@@ -11,6 +11,8 @@ import {
   groupSessionTimeoutMsMin,
   groupsMax,
   offsetMetadataBytesMax,
+  offsetsRetentionCheckIntervalMs,
+  offsetsRetentionMs,
 } from '../constants.js';
 
 export interface GroupConfig {
@@ -28,6 +30,10 @@ export interface GroupConfig {
   readonly offsetMetadataBytesMax: number;
   /** How long a new member's first JoinGroup may stay parked. */
   readonly newMemberJoinTimeoutMs: number;
+  /** offsets.retention.minutes, in ms: how long offsets outlive an empty group. */
+  readonly offsetsRetentionMs: number;
+  /** offsets.retention.check.interval.ms */
+  readonly offsetsRetentionCheckIntervalMs: number;
 }
 
 export const defaultGroupConfig: GroupConfig = {
@@ -38,6 +44,8 @@ export const defaultGroupConfig: GroupConfig = {
   groupsMax,
   offsetMetadataBytesMax,
   newMemberJoinTimeoutMs: groupNewMemberJoinTimeoutMs,
+  offsetsRetentionMs,
+  offsetsRetentionCheckIntervalMs,
 };
 
 /** The defaults with `overrides` applied; throws INVALID_CONFIG for values that disagree. */
@@ -57,6 +65,12 @@ export function groupConfig(overrides: Partial<GroupConfig> = {}): GroupConfig {
   }
   if (config.membersMax < 1 || config.groupsMax < 1) {
     throw kafkaError('INVALID_CONFIG', 'group.max.size and the groups limit must be >= 1');
+  }
+  if (config.offsetsRetentionMs < 1 || config.offsetsRetentionCheckIntervalMs < 1) {
+    throw kafkaError(
+      'INVALID_CONFIG',
+      'offsets.retention.minutes and offsets.retention.check.interval.ms must be >= 1 ms',
+    );
   }
   return config;
 }

@@ -8,13 +8,17 @@
  * request is answered COORDINATOR_LOAD_IN_PROGRESS (SyncGroup: REBALANCE_IN_PROGRESS, and a
  * Heartbeat: NONE, as Kafka does); after close(), COORDINATOR_NOT_AVAILABLE.
  *
+ * Offsets expire (offsets.retention.minutes): every offsetsRetentionCheckIntervalMs the
+ * coordinator tombstones the offsets of empty groups that have been empty for
+ * offsetsRetentionMs (expireOffsets), so compaction drops them, and forgets such a group.
+ *
  * Concurrency: methods run on the event loop. Every check and the change it guards happen in
  * one synchronous step; the only awaits are the writes to __consumer_offsets, after which
  * committed offsets are applied in log order (a later record never loses to an earlier one).
  */
 import { assert, ErrorCode, isAssertionError, isKafkaError } from '@cairn/protocol';
 import { type Logger, pino } from 'pino';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock, type Timer } from './clock.js';
 import type {
   DeleteGroupResult,
   GroupDescription,
@@ -60,6 +64,9 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private readonly inflightWrites = new Set<Promise<unknown>>();
   private state: CoordinatorState = 'loading';
+  private expiryTimer: Timer | null = null;
+  /** Set while expireOffsets runs, so a slow one is not overlapped by the next. */
+  private expiring = false;
 
   constructor(options: GroupCoordinatorOptions) {
     this.config = groupConfig(options.config);
@@ -105,6 +112,7 @@ export class GroupCoordinator {
     }
     if (this.state !== 'loading') return;
     this.state = 'active';
+    this.scheduleOffsetsExpiry();
     this.logger.info(
       {
         groups: this.groups.size,
@@ -124,6 +132,7 @@ export class GroupCoordinator {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.expiryTimer?.cancel();
     for (const group of this.groups.values()) this.membership.shutdown(group);
     this.groups.clear();
     await Promise.allSettled([...this.inflightWrites]);
@@ -369,6 +378,54 @@ export class GroupCoordinator {
       groupId,
       errorCode: codes.get(groupId) ?? ErrorCode.UNKNOWN_SERVER_ERROR,
     }));
+  }
+
+  /**
+   * Tombstones the committed offsets that have expired (GroupOffsets.expired): of Empty groups
+   * only, all at once for a group that had members (offsetsRetentionMs after it became Empty),
+   * each on its own for a group that never had any (offsetsRetentionMs after its commit), as
+   * Kafka does. A group left with no offsets is forgotten. Runs on a timer once loaded; returns
+   * how many offsets it removed. A failed write keeps the offsets for the next run.
+   */
+  async expireOffsets(): Promise<number> {
+    if (this.state !== 'active' || this.expiring) return 0;
+    this.expiring = true;
+    try {
+      const now = this.clock.now();
+      const writes = [...this.groups.values()].map((group) => this.expireGroupOffsets(group, now));
+      const expiredCount = (await Promise.all(writes)).reduce((sum, count) => sum + count, 0);
+      if (expiredCount > 0) this.logger.info({ offsets: expiredCount }, 'expired group offsets');
+      return expiredCount;
+    } finally {
+      this.expiring = false;
+    }
+  }
+
+  private async expireGroupOffsets(group: Group, now: number): Promise<number> {
+    if (!group.is('Empty')) return 0;
+    const emptySince = group.protocolType === null ? null : group.stateTimestamp;
+    const expired = group.offsets.expired(now, this.config.offsetsRetentionMs, emptySince);
+    if (expired.length === 0) return 0;
+    const tombstones = expired.map(({ topic, partition }) => ({
+      key: { group: group.groupId, topic, partition },
+      value: null,
+    }));
+    if ((await this.writeOffsets(group, tombstones)) !== ErrorCode.NONE) return 0;
+    // Kafka's Empty -> Dead once the last offset is gone.
+    if (group.isDisposable && this.groups.get(group.groupId) === group) this.removeGroup(group);
+    return tombstones.length;
+  }
+
+  /** The next expiry run; each run schedules the one after it, until close(). */
+  private scheduleOffsetsExpiry(): void {
+    this.expiryTimer = this.clock.schedule(this.config.offsetsRetentionCheckIntervalMs, () => {
+      if (this.state !== 'active') return;
+      this.scheduleOffsetsExpiry();
+      this.expireOffsets().catch((error: unknown) => {
+        if (isAssertionError(error)) throw error; // our own mistake: crash, as everywhere
+        this.logger.error({ err: error }, 'offset expiry failed');
+      });
+    });
   }
 
   /** The group, for tests and the HTTP API's views; undefined when unknown. */

@@ -1,7 +1,7 @@
 /**
  * The committed offsets of one group, by topic then partition, as last written to
  * __consumer_offsets; and the partitions whose records are being written right now, so that
- * deleting the group also tombstones a commit still in flight.
+ * deleting the group also tombstones a commit still in flight, and expiry spares it.
  */
 import { assert } from '@cairn/protocol';
 import type { TopicPartition } from './coordinator-api.js';
@@ -80,6 +80,21 @@ export class GroupOffsets {
       else counts.delete(partition);
       if (counts.size === 0) this.writing.delete(topic);
     }
+  }
+
+  /**
+   * The partitions whose offsets have expired at `now` (Kafka's removeExpiredOffsets): those
+   * `retentionMs` or more past `emptySince` (when the group became empty), or past their own
+   * commitTimestamp when it is null (a group that never had members, or whose members this
+   * broker has not seen since it loaded the offsets). A partition with a commit being written
+   * is kept: that commit is newer.
+   */
+  expired(now: number, retentionMs: number, emptySince: number | null): TopicPartition[] {
+    return this.partitions().filter(({ topic, partition }) => {
+      if (this.writing.get(topic)?.has(partition) === true) return false;
+      const since = emptySince ?? this.get(topic, partition)?.commitTimestamp ?? now;
+      return now - since >= retentionMs;
+    });
   }
 
   /**

@@ -18,6 +18,7 @@ import {
   kafkaError,
 } from '@cairn/protocol';
 import type { ApiHandler } from '../dispatcher.js';
+import { replicationFactor } from '../topics/stored-topic-configs.js';
 import {
   type ConfigEntry,
   type ConfigSourceName,
@@ -43,9 +44,8 @@ const sourceIds: Readonly<Record<ConfigSourceName, number>> = {
   default: ConfigSource.DEFAULT_CONFIG,
 };
 
-/** Kafka's defaults of the broker settings Cairn reports besides the log ones. */
+/** Kafka's default of a broker setting Cairn reports besides the log ones. */
 const kafkaDefaultPartitionCount = 1;
-const replicationFactor = 1;
 
 export interface DescribeConfigsDeps {
   readonly registry: TopicRegistry;

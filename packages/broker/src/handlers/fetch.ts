@@ -18,6 +18,7 @@ import {
 } from '@cairn/protocol';
 import { fetchBytesMax, fetchWaitMsMax } from '../constants.js';
 import type { ApiHandler } from '../dispatcher.js';
+import { countFetched } from '../metrics/batch-records.js';
 import type { PartitionWaiters } from '../partition-waiters.js';
 import type { BrokerProbe } from '../probe.js';
 import type { TopicRegistry } from '../topics/topic-registry.js';
@@ -42,6 +43,7 @@ export function createFetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, Fe
           bytes >= request.minBytes || hasError || remainingMs <= 0 || deps.shutdownSignal.aborted;
         if (done) {
           deps.probe.bytesFetched += bytes;
+          if (bytes > 0) countFetched(deps.probe, response.responses);
           return response;
         }
         await deps.waiters.wait(

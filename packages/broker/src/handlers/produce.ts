@@ -28,6 +28,7 @@ import type { ApiHandler } from '../dispatcher.js';
 import type { PartitionWaiters } from '../partition-waiters.js';
 import type { BrokerProbe } from '../probe.js';
 import type { ProducerCheck, ProducerState } from '../producers/producer-state.js';
+import type { ProduceQuotas } from '../quotas/produce-quotas.js';
 import { isInternalTopic } from '../topics/topic-name.js';
 import type { TopicRegistry } from '../topics/topic-registry.js';
 
@@ -36,6 +37,8 @@ export interface ProduceDeps {
   readonly producerStateOf: (log: PartitionLog) => ProducerState;
   readonly waiters: PartitionWaiters<PartitionLog>;
   readonly probe: BrokerProbe;
+  /** The disk budget and the byte-rate quota; none when absent. */
+  readonly quotas?: ProduceQuotas;
 }
 
 const ACKS_NONE = 0;
@@ -47,9 +50,11 @@ export function createProduceHandler(
 ): ApiHandler<ProduceRequest, ProduceResponse> {
   return {
     api: produceApi,
-    async handle(request) {
+    async handle(request, context) {
       const refusal = refuseRequest(request);
       if (refusal !== null) return errorResponse(request, refusal);
+      const throttleTimeMs =
+        deps.quotas?.throttle(context.header, requestBytes(request), context.connection) ?? 0;
       const responses = request.topicData.map((topic) => ({
         name: topic.name,
         partitionResponses: topic.partitionData.map(({ index, records }) =>
@@ -63,10 +68,19 @@ export function createProduceHandler(
         })),
       );
       if (request.acks === ACKS_NONE) return null;
-      return { responses: settled, throttleTimeMs: 0 };
+      return { responses: settled, throttleTimeMs };
     },
     errorResponse,
   };
+}
+
+/** Bytes of the request's record batches, charged to its client id's byte-rate quota. */
+function requestBytes(request: ProduceRequest): number {
+  let sizeBytes = 0;
+  for (const topic of request.topicData) {
+    for (const partition of topic.partitionData) sizeBytes += partition.records?.length ?? 0;
+  }
+  return sizeBytes;
 }
 
 function refuseRequest(request: ProduceRequest): number | null {
@@ -88,8 +102,12 @@ function errorResponse(request: ProduceRequest, errorCode: number): ProduceRespo
   };
 }
 
-/** Starts the append synchronously; the promise settles when the acks rule is met. */
-function appendPartition(
+/**
+ * Starts the append synchronously; the promise settles when the acks rule is met. The HTTP
+ * produce route (http/produce-routes.ts) appends through this too, so both paths share the
+ * validation, producer checks, durability rule and counters.
+ */
+export function appendPartition(
   deps: ProduceDeps,
   topic: string,
   index: number,
@@ -115,6 +133,8 @@ function appendPartition(
       validateBatch(batch);
       return answerDuplicate(log, index, verdict.batch, acks);
     }
+    // A retried duplicate is answered even when full: it takes no space.
+    deps.quotas?.checkAppend(topic, batch.length);
     // append validates the batch (CRC included) and takes its offsets before its first await;
     // when it refuses the batch, logEndOffset does not move and the producer state stays.
     const endBefore = log.logEndOffset;
@@ -123,8 +143,12 @@ function appendPartition(
     baseOffset = endBefore;
     lastOffset = log.logEndOffset - 1;
     producers.update(batch, baseOffset, lastOffset);
+    const recordCount = readRecordCount(batch);
     deps.probe.bytesProduced += batch.length;
-    deps.probe.recordsProduced += readRecordCount(batch);
+    deps.probe.recordsProduced += recordCount;
+    const counters = deps.probe.topic(topic);
+    counters.producedBytes += batch.length;
+    counters.producedRecords += recordCount;
   } catch (error) {
     return Promise.resolve(partitionFailure(index, error));
   }

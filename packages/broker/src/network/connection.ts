@@ -8,12 +8,19 @@
  *
  * Backpressure: reading pauses while the requests in flight or their bytes (requests being
  * handled plus responses not yet flushed to the socket) are over their limits, or while the
- * socket's write buffer is full; it resumes when they drain. A malformed frame closes this
- * connection only.
+ * socket's write buffer is full; it resumes when they drain. Reading also pauses while the
+ * broker-wide budget of in-flight Produce bytes is spent (quotas/inflight-budget.ts), and a
+ * connection muted by a quota throttle reads nothing until the throttle ends, as Kafka mutes a
+ * throttled channel; for clients from before KIP-219 it also holds the responses back that
+ * long. A frame too large for what is left of the broker-wide budget of buffered request bytes
+ * (request-buffer-budget.ts) stops reading until the budget has room. A malformed frame closes
+ * this connection only.
  */
 import type { Socket } from 'node:net';
-import { isAssertionError } from '@cairn/protocol';
-import { FrameDecoder } from './frame-decoder.js';
+import { isAssertionError, produceApi } from '@cairn/protocol';
+import type { InflightBudget } from '../quotas/inflight-budget.js';
+import { emptyChunk, FrameDecoder } from './frame-decoder.js';
+import type { RequestBufferBudget } from './request-buffer-budget.js';
 
 /** A response is one buffer or several written back to back (to avoid copying records). */
 export type ResponseBytes = Buffer | readonly Buffer[];
@@ -23,11 +30,20 @@ export interface ConnectionLimits {
   inflightRequestsMax: number;
   inflightBytesMax: number;
   idleMs: number;
+  /** Produce request bytes in flight for the whole broker (queued.max.request.bytes). */
+  produceBudget?: InflightBudget;
+  /** Bytes of frames being assembled, for the whole broker (request-buffer-budget.ts). */
+  requestBuffer?: RequestBufferBudget;
 }
 
 export interface ConnectionInfo {
   readonly id: number;
   readonly remoteAddress: string;
+  /**
+   * Stops reading for `durationMs` (a quota throttle); with `holdResponses`, responses wait
+   * too (clients before KIP-219, which do not throttle themselves).
+   */
+  mute?(durationMs: number, holdResponses: boolean): void;
 }
 
 /** Returns the response (with its size prefix) or null when the request gets none (acks=0). */
@@ -50,6 +66,12 @@ export class Connection implements ConnectionInfo {
   private readonly pending: Pending[] = [];
   private inflightBytes = 0;
   private writableFull = false;
+  private mutedUntilMs = 0;
+  private holdingResponses = false;
+  private muteTimer: NodeJS.Timeout | null = null;
+  private readonly resumeOnBudget = () => this.updateFlow();
+  /** Called by the request buffer budget when the frame this connection waits for fits. */
+  private readonly retryBlockedFrame = () => this.onData(emptyChunk);
   private closed = false;
   private drainedWaiters: Array<() => void> = [];
 
@@ -61,7 +83,7 @@ export class Connection implements ConnectionInfo {
     private readonly events: ConnectionEvents,
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    this.decoder = new FrameDecoder(limits.frameBytesMax);
+    this.decoder = new FrameDecoder(limits.frameBytesMax, limits.requestBuffer);
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -80,6 +102,27 @@ export class Connection implements ConnectionInfo {
     return this.pending.length;
   }
 
+  /** Bytes of requests being handled and responses not yet flushed (for the metrics). */
+  get inflightByteCount(): number {
+    return this.inflightBytes;
+  }
+
+  mute(durationMs: number, holdResponses: boolean): void {
+    if (this.closed || durationMs <= 0) return;
+    this.holdingResponses ||= holdResponses;
+    const until = Date.now() + durationMs;
+    if (until <= this.mutedUntilMs) return;
+    this.mutedUntilMs = until;
+    if (this.muteTimer !== null) clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.muteTimer = null;
+      this.mutedUntilMs = 0;
+      this.holdingResponses = false;
+      this.writeReady();
+    }, durationMs);
+    this.socket.pause();
+  }
+
   /** Stops reading; resolves once every request already read has been answered. */
   drain(): Promise<void> {
     this.socket.pause();
@@ -94,6 +137,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.closed) return;
     let frames: Buffer[];
     try {
       frames = this.decoder.push(chunk);
@@ -103,6 +147,13 @@ export class Connection implements ConnectionInfo {
       return;
     }
     for (const frame of frames) this.startRequest(frame);
+    // The broker-wide buffer budget cannot hold the next frame yet: read nothing until it can.
+    if (this.decoder.blocked) {
+      this.limits.requestBuffer?.waitForRoom(
+        this.decoder.blockedFrameBytes,
+        this.retryBlockedFrame,
+      );
+    }
     this.updateFlow();
   }
 
@@ -110,9 +161,16 @@ export class Connection implements ConnectionInfo {
     const entry: Pending = { frameBytes: frame.length, response: undefined, done: false };
     this.pending.push(entry);
     this.inflightBytes += frame.length;
+    const budget = this.limits.produceBudget;
+    const budgetedBytes = budget !== undefined && isProduce(frame) ? frame.length : 0;
+    budget?.acquire(budgetedBytes);
     this.dispatch(frame, this).then(
-      (response) => this.complete(entry, response),
+      (response) => {
+        budget?.release(budgetedBytes);
+        this.complete(entry, response);
+      },
       (error: unknown) => {
+        budget?.release(budgetedBytes);
         // Our own bug: crash, as assert() intends; restart and recovery are the designed path.
         if (isAssertionError(error))
           process.nextTick(() => {
@@ -133,7 +191,7 @@ export class Connection implements ConnectionInfo {
 
   /** Writes every finished response at the head of the queue, in order. */
   private writeReady(): void {
-    if (this.closed) return;
+    if (this.closed || this.holdingResponses) return;
     while (this.pending.length > 0 && this.pending[0]!.done) {
       const entry = this.pending.shift()!;
       this.inflightBytes -= entry.frameBytes;
@@ -161,8 +219,14 @@ export class Connection implements ConnectionInfo {
 
   private updateFlow(): void {
     if (this.closed) return;
+    const budget = this.limits.produceBudget;
+    const budgetSpent = budget?.exhausted === true;
+    if (budgetSpent) budget.waitForRoom(this.resumeOnBudget);
     const overLimit =
       this.writableFull ||
+      this.decoder.blocked ||
+      this.mutedUntilMs > 0 ||
+      budgetSpent ||
       this.pending.length >= this.limits.inflightRequestsMax ||
       this.inflightBytes >= this.limits.inflightBytesMax;
     if (overLimit) this.socket.pause();
@@ -177,9 +241,18 @@ export class Connection implements ConnectionInfo {
 
   private onSocketClose(): void {
     this.closed = true;
+    if (this.muteTimer !== null) clearTimeout(this.muteTimer);
+    this.limits.produceBudget?.forget(this.resumeOnBudget);
+    this.limits.requestBuffer?.cancelWait(this.retryBlockedFrame);
+    this.decoder.dispose();
     this.notifyDrained();
     this.events.onClose(this);
   }
+}
+
+/** The frame's apiKey (its first field) is Produce's. */
+function isProduce(frame: Buffer): boolean {
+  return frame.length >= 2 && frame.readInt16BE(0) === produceApi.apiKey;
 }
 
 function responseLength(response: ResponseBytes): number {

@@ -9,13 +9,23 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { requestBufferBytesBrokerMax, requestBufferSmallFrameBytesMax } from '../constants.js';
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.js';
+import { RequestBufferBudget } from './request-buffer-budget.js';
 
 export interface KafkaServerOptions {
   host: string;
   port: number;
   connectionsMax: number;
   limits: ConnectionLimits;
+  /**
+   * Bytes of frames being assembled over every connection (request-buffer-budget.ts); a frame
+   * larger than this is refused as oversized, since it could never be buffered. Default:
+   * constants.ts requestBufferBytesBrokerMax.
+   */
+  requestBufferBytesMax?: number;
+  /** Frames this small are buffered whatever the budget says (requestBufferSmallFrameBytesMax). */
+  requestBufferSmallFrameBytesMax?: number;
   shutdownGraceMs: number;
   logger: Logger;
 }
@@ -26,6 +36,9 @@ export class KafkaServer {
   /** Requests being dispatched, whether or not their connection is still open. */
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly dispatch: Dispatch;
+  private readonly requestBuffer: RequestBufferBudget;
+  /** The limits every connection gets, with the shared request buffer budget. */
+  private readonly connectionLimits: ConnectionLimits;
   private nextConnectionId = 1;
 
   private constructor(
@@ -40,6 +53,16 @@ export class KafkaServer {
       const settled: Promise<void> = request.then(forget, forget);
       this.inflight.add(settled);
       return request;
+    };
+    const bufferBytesMax = options.requestBufferBytesMax ?? requestBufferBytesBrokerMax;
+    this.requestBuffer = new RequestBufferBudget(
+      bufferBytesMax,
+      options.requestBufferSmallFrameBytesMax ?? requestBufferSmallFrameBytesMax,
+    );
+    this.connectionLimits = {
+      ...options.limits,
+      frameBytesMax: Math.min(options.limits.frameBytesMax, bufferBytesMax),
+      requestBuffer: this.requestBuffer,
     };
     this.server = createServer((socket) => this.accept(socket));
   }
@@ -64,6 +87,23 @@ export class KafkaServer {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Bytes reserved by frames being assembled, over every connection. */
+  get requestBufferBytes(): number {
+    return this.requestBuffer.usedBytes;
+  }
+
+  /** Connections that stopped reading until the request buffer budget has room. */
+  get requestBufferWaiterCount(): number {
+    return this.requestBuffer.waiterCount;
+  }
+
+  /** Bytes of requests being handled and responses not yet written, over every connection. */
+  get inflightBytes(): number {
+    let sizeBytes = 0;
+    for (const connection of this.connections) sizeBytes += connection.inflightByteCount;
+    return sizeBytes;
   }
 
   /**
@@ -98,7 +138,7 @@ export class KafkaServer {
     const connection = new Connection(
       this.nextConnectionId++,
       socket,
-      this.options.limits,
+      this.connectionLimits,
       this.dispatch,
       {
         onClose: (closed) => this.connections.delete(closed),

@@ -6,9 +6,20 @@
  *
  * Each key also names its broker-level synonym (`log.retention.ms` for `retention.ms`), the
  * setting whose value a topic without an override gets, as DescribeConfigs reports it.
+ *
+ * These are the configs Cairn implements; every other config Kafka's TopicConfig knows is
+ * accepted, validated and stored without effect (stored-topic-configs.ts). Any other name is
+ * INVALID_CONFIG naming it.
  */
 import { defaultLogConfig, type LogConfig, validateLogConfig } from '@cairn/log';
 import { kafkaError } from '@cairn/protocol';
+import {
+  intIn,
+  longAtLeast,
+  type StoredConfigKey,
+  storedConfigKey,
+  storedTopicConfigKeys,
+} from './stored-topic-configs.js';
 
 export type TopicConfigOverrides = Readonly<Record<string, string>>;
 
@@ -22,11 +33,18 @@ interface ConfigKey {
   readonly list?: true;
 }
 
-const intAtLeast = (min: number) => (value: string) => {
-  if (!/^-?\d+$/.test(value.trim())) return undefined;
-  const parsed = Number(value);
-  return Number.isSafeInteger(parsed) && parsed >= min ? parsed : undefined;
-};
+/** An INT config (int32) of at least `min`. */
+const intAtLeast = (min: number) => (value: string) =>
+  intIn(min)(value) ? Number(value.trim()) : undefined;
+
+/**
+ * A LONG config of at least `min`. Kafka's "forever" is Long.MAX_VALUE, which clients send
+ * (9223372036854775807); values past 2^53 mean the same here and are taken as 2^53 - 1.
+ */
+const longParse = (min: number) => (value: string) =>
+  longAtLeast(min)(value)
+    ? Math.min(Number(BigInt(value.trim())), Number.MAX_SAFE_INTEGER)
+    : undefined;
 
 const oneOf =
   <T extends string>(...allowed: T[]) =>
@@ -56,13 +74,13 @@ export const topicConfigKeys: Readonly<Record<string, ConfigKey>> = {
   },
   'retention.ms': {
     field: 'retentionMs',
-    parse: intAtLeast(-1),
+    parse: longParse(-1),
     doc: 'ms, -1 = forever',
     brokerName: 'log.retention.ms',
   },
   'retention.bytes': {
     field: 'retentionBytes',
-    parse: intAtLeast(-1),
+    parse: longParse(-1),
     doc: 'bytes, -1 = none',
     brokerName: 'log.retention.bytes',
   },
@@ -72,7 +90,7 @@ export const topicConfigKeys: Readonly<Record<string, ConfigKey>> = {
     doc: 'bytes',
     brokerName: 'log.segment.bytes',
   },
-  'segment.ms': { field: 'segmentMs', parse: intAtLeast(1), doc: 'ms', brokerName: 'log.roll.ms' },
+  'segment.ms': { field: 'segmentMs', parse: longParse(1), doc: 'ms', brokerName: 'log.roll.ms' },
   'max.message.bytes': {
     field: 'maxMessageBytes',
     parse: intAtLeast(0),
@@ -87,13 +105,13 @@ export const topicConfigKeys: Readonly<Record<string, ConfigKey>> = {
   },
   'delete.retention.ms': {
     field: 'deleteRetentionMs',
-    parse: intAtLeast(0),
+    parse: longParse(0),
     doc: 'ms',
     brokerName: 'log.cleaner.delete.retention.ms',
   },
   'flush.ms': {
     field: 'flushMs',
-    parse: intAtLeast(0),
+    parse: longParse(0),
     doc: 'ms',
     brokerName: 'log.flush.interval.ms',
   },
@@ -110,15 +128,24 @@ function configKey(name: string): ConfigKey | undefined {
   return Object.hasOwn(topicConfigKeys, name) ? topicConfigKeys[name] : undefined;
 }
 
+/** Every topic config name Cairn knows: those it implements, then those it only stores. */
+export const topicConfigNames: readonly string[] = [
+  ...Object.keys(topicConfigKeys),
+  ...Object.keys(storedTopicConfigKeys),
+];
+
 /** Throws INVALID_CONFIG naming the first unknown key or bad value. */
 export function validateTopicConfigs(overrides: TopicConfigOverrides): void {
   for (const [name, value] of Object.entries(overrides)) {
     const key = configKey(name);
-    if (key === undefined) {
+    const stored = key === undefined ? storedConfigKey(name) : undefined;
+    if (key === undefined && stored === undefined) {
       throw kafkaError('INVALID_CONFIG', `unknown topic config '${name}'`);
     }
-    if (key.parse(value) === undefined) {
-      throw kafkaError('INVALID_CONFIG', `invalid value '${value}' for ${name} (${key.doc})`);
+    const valid = key !== undefined ? key.parse(value) !== undefined : stored?.check(value);
+    if (!valid) {
+      const doc = key?.doc ?? stored?.doc;
+      throw kafkaError('INVALID_CONFIG', `invalid value '${value}' for ${name} (${doc})`);
     }
   }
 }
@@ -180,13 +207,15 @@ function editedList(
   operation: ListOperation,
 ): string {
   const key = configKey(operation.name);
-  if (key?.list !== true) {
+  const stored = storedConfigKey(operation.name);
+  if (key?.list !== true && stored?.list !== true) {
     throw kafkaError(
       'INVALID_CONFIG',
       `${operation.op} is for list configs; ${operation.name} is not one`,
     );
   }
-  const current = listItems(override ?? String(defaults[key.field]));
+  const fallback = key !== undefined ? String(defaults[key.field]) : (stored?.kafkaDefault ?? '');
+  const current = listItems(override ?? fallback);
   const items = listItems(operation.value);
   const edited =
     operation.op === 'append'
@@ -230,15 +259,31 @@ export function describeTopicConfigs(
   overrides: TopicConfigOverrides,
 ): ConfigEntry[] {
   const effective = resolveLogConfig(defaults, overrides);
-  return Object.entries(topicConfigKeys).map(([name, key]) => {
-    const value = String(effective[key.field]);
-    const broker = brokerSynonyms(defaults, key);
-    const synonyms: Synonyms = Object.hasOwn(overrides, name)
-      ? [{ name, value, source: 'topic' }, ...broker]
-      : broker;
-    const { source } = synonyms[0];
-    return { name, value, isDefault: source !== 'topic', source, synonyms };
-  });
+  const implemented = Object.entries(topicConfigKeys).map(([name, key]) =>
+    topicEntry(name, overrides, brokerSynonyms(defaults, key), String(effective[key.field])),
+  );
+  const stored = Object.entries(storedTopicConfigKeys).map(([name, key]) =>
+    topicEntry(name, overrides, storedSynonyms(key), key.kafkaDefault),
+  );
+  return [...implemented, ...stored];
+}
+
+/**
+ * One topic config: its override (as set, trimmed) when it has one, else the value from the
+ * broker level. Kafka's source is its first synonym's, DEFAULT_CONFIG when it has none.
+ */
+function topicEntry(
+  name: string,
+  overrides: TopicConfigOverrides,
+  brokerLevel: ConfigSynonym[],
+  brokerValue: string,
+): ConfigEntry {
+  const override = Object.hasOwn(overrides, name) ? overrides[name]?.trim() : undefined;
+  const value = override ?? brokerValue;
+  const synonyms: ConfigSynonym[] =
+    override === undefined ? brokerLevel : [{ name, value, source: 'topic' }, ...brokerLevel];
+  const source = synonyms[0]?.source ?? 'default';
+  return { name, value, isDefault: source !== 'topic', source, synonyms };
 }
 
 /**
@@ -246,12 +291,27 @@ export function describeTopicConfigs(
  * (`log.retention.ms`, ...): the broker's value when it is not Kafka's default, then Kafka's.
  */
 export function describeBrokerLogConfigs(defaults: LogConfig): ConfigEntry[] {
-  return Object.values(topicConfigKeys).map((key) => {
+  const implemented = Object.values(topicConfigKeys).map((key): ConfigEntry => {
     const synonyms = brokerSynonyms(defaults, key);
     const { source } = synonyms[0];
     const value = String(defaults[key.field]);
     return { name: key.brokerName, value, isDefault: source === 'default', source, synonyms };
   });
+  const stored = Object.values(storedTopicConfigKeys).flatMap((key): ConfigEntry[] => {
+    const synonyms = storedSynonyms(key);
+    const [synonym] = synonyms;
+    if (synonym === undefined) return [];
+    return [
+      { name: synonym.name, value: synonym.value, isDefault: true, source: 'default', synonyms },
+    ];
+  });
+  return [...implemented, ...stored];
+}
+
+/** A stored-only config's broker level: Kafka's default under its broker name, if it has one. */
+function storedSynonyms(key: StoredConfigKey): ConfigSynonym[] {
+  if (key.brokerName === null) return [];
+  return [{ name: key.brokerName, value: key.kafkaDefault, source: 'default' }];
 }
 
 /** Never empty: Kafka's default is always the last synonym. */

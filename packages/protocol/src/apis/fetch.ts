@@ -40,8 +40,9 @@
  * PreferredReadReplica (KIP-392).
  *
  * The response's records are whole batches read from a segment and written as they are: the
- * encoder does no work per record, and `fetchResponseSizeBytes` gives the encoded size without
- * encoding so the writer grows once.
+ * encoder does no work per record and does not copy them (Writer.writeRawShared: they become
+ * their own part of the socket write), and `fetchResponseSizeBytes` gives the encoded size
+ * without encoding so the writer grows once.
  */
 import type { Api } from '../api.js';
 import { assert } from '../assert.js';
@@ -176,7 +177,7 @@ function readResponsePartition(reader: Reader, version: number): FetchResponsePa
   };
 }
 
-/** One partition of the response; the records are copied in whole, never parsed. */
+/** One partition of the response; the records are written whole, never parsed. */
 function writeResponsePartition(
   writer: Writer,
   version: number,
@@ -203,15 +204,21 @@ function writeResponsePartition(
     writer.writeInt32(-1);
   } else {
     writer.writeInt32(records.length);
-    writer.writeRaw(records);
+    // By reference: the batches go to the socket as their own part, never copied here.
+    writer.writeRawShared(records);
   }
 }
 
 /**
  * The size in bytes of `response` encoded at `version`, without encoding it: one pass over the
- * topics and partitions, no record is looked at. The encoder uses it to grow its writer once.
+ * topics and partitions, no record is looked at. The encoder uses it (`withRecords` false: the
+ * fields alone) to grow its writer once.
  */
-export function fetchResponseSizeBytes(version: number, response: FetchResponse): number {
+export function fetchResponseSizeBytes(
+  version: number,
+  response: FetchResponse,
+  withRecords = true,
+): number {
   let sizeBytes = INT32_BYTES; // ThrottleTimeMs
   if (version >= 7) sizeBytes += INT16_BYTES + INT32_BYTES; // ErrorCode, SessionId
   sizeBytes += INT32_BYTES; // Responses count
@@ -226,7 +233,7 @@ export function fetchResponseSizeBytes(version: number, response: FetchResponse)
       sizeBytes += partitionFixedBytes;
       const aborted = partition.abortedTransactions;
       if (aborted !== null) sizeBytes += aborted.length * ABORTED_TRANSACTION_BYTES;
-      if (partition.records !== null) sizeBytes += partition.records.length;
+      if (withRecords && partition.records !== null) sizeBytes += partition.records.length;
     }
   }
   return sizeBytes;
@@ -290,7 +297,8 @@ export const fetchApi: Api<FetchRequest, FetchResponse> = {
   },
 
   encodeResponse(writer, version, response) {
-    writer.ensure(fetchResponseSizeBytes(version, response));
+    // Grown once for the fields; large record sets are spliced in by reference, not copied.
+    writer.ensure(fetchResponseSizeBytes(version, response, false));
     writer.writeInt32(response.throttleTimeMs);
     if (version >= 7) {
       writer.writeInt16(response.errorCode);
