@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs the third-party programs the tests drive, from Debian's packages: kcat (librdkafka)
-# and kafka-python for the interop tests, Chromium for the web console test. Idempotent;
-# quiet when everything is present.
+# Installs the third-party programs the tests drive, from Debian's packages: kcat (librdkafka),
+# kafka-python and confluent-kafka (librdkafka's Python binding) for the interop tests, Chromium
+# for the web console test. Idempotent; quiet when everything is present.
 set -euo pipefail
 
 packages=()
 command -v kcat >/dev/null 2>&1 || packages+=(kcat)
 /usr/bin/python3 -c 'import kafka' >/dev/null 2>&1 || packages+=(python3-kafka)
+/usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || packages+=(python3-confluent-kafka)
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 [ ${#packages[@]} -eq 0 ] && exit 0
 

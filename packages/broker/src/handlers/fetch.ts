@@ -87,9 +87,11 @@ async function readAll(deps: FetchDeps, request: FetchRequest): Promise<ReadAllR
         hasError = true;
         continue;
       }
-      // After the budget is spent, partitions answer with no records (bytes 0) but their offsets.
-      const maxBytes = bytes === 0 ? partitionMaxBytes : Math.min(partitionMaxBytes, budget);
-      const read = await readPartition(log, partition, fetchOffset, maxBytes);
+      // Within partitionMaxBytes and what is left of maxBytes; until a partition has data, at
+      // least one whole batch (KIP-74). After the budget is spent, partitions answer with no
+      // records (bytes 0) but their offsets.
+      const maxBytes = Math.min(partitionMaxBytes, budget);
+      const read = await readPartition(log, partition, fetchOffset, maxBytes, bytes === 0);
       if (read.errorCode !== ErrorCode.NONE) hasError = true;
       const length = read.records?.length ?? 0;
       bytes += length;
@@ -107,6 +109,7 @@ async function readPartition(
   partitionIndex: number,
   fetchOffset: number,
   maxBytes: number,
+  minOneBatch: boolean,
 ): Promise<FetchResponsePartition> {
   const offsets = {
     highWatermark: log.highWatermark,
@@ -118,12 +121,15 @@ async function readPartition(
   }
   try {
     const read = await log.read(fetchOffset, maxBytes, log.highWatermark);
+    // The log returns at least one batch; past the first partition with data, one that does
+    // not fit is left for a later fetch, as Kafka does (minOneMessage = false).
+    const fits = minOneBatch || read.records.length <= maxBytes;
     return {
       ...emptyPartition(partitionIndex, ErrorCode.NONE),
       highWatermark: read.highWatermark,
       lastStableOffset: read.highWatermark,
       logStartOffset: read.logStartOffset,
-      records: read.records,
+      records: fits ? read.records : noRecords,
     };
   } catch (error) {
     if (!isKafkaError(error)) throw error;

@@ -10,6 +10,7 @@
 import type { PartitionLog } from '@cairn/log';
 import {
   AssertionError,
+  CURRENT_MAGIC,
   ErrorCode,
   errors,
   isAssertionError,
@@ -21,6 +22,7 @@ import {
   produceApi,
   RECORD_BATCH_OVERHEAD,
   readBatchSizeBytes,
+  readMagic,
   readRecordCount,
   validateBatch,
 } from '@cairn/protocol';
@@ -222,6 +224,14 @@ async function answerDuplicate(
 function requireOneBatch(records: Buffer | null): Buffer {
   if (records === null || records.length < RECORD_BATCH_OVERHEAD) {
     throw kafkaError('INVALID_RECORD', 'a partition must carry one whole record batch');
+  }
+  // Kafka's ProduceRequest.validateRecords: INVALID_RECORD, not the retriable CORRUPT_MESSAGE.
+  const magic = readMagic(records);
+  if (magic !== CURRENT_MAGIC) {
+    throw kafkaError(
+      'INVALID_RECORD',
+      `produce v3+ carries record batches of magic ${CURRENT_MAGIC} only, not magic ${magic}`,
+    );
   }
   const batchBytes = readBatchSizeBytes(records);
   if (batchBytes !== records.length) {

@@ -1,26 +1,38 @@
-// Proves two third-party clients work against Cairn unchanged, as independent oracles: kcat
-// (librdkafka) and kafka-python run as child processes against a broker started in-process on
-// an ephemeral port, produce and consume keys, values, nulls and headers with exact content
-// and order, commit offsets in consumer groups (a second run reads only new records), and read
-// each other's records. Without kcat or Debian's python3-kafka the suites skip with a warning;
-// scripts/install-interop-tools.sh installs both (npm test runs it).
+// Proves three third-party clients work against Cairn unchanged, as independent oracles: kcat
+// (librdkafka), kafka-python and confluent-kafka (librdkafka's Python binding) run as child
+// processes against a broker started in-process on an ephemeral port, produce and consume keys,
+// values, nulls and headers with exact content and order, commit offsets in consumer groups (a
+// second run reads only new records), read each other's records, and (confluent-kafka) produce
+// idempotently, look offsets up by timestamp and administer topics, configs and groups. Without
+// kcat, Debian's python3-kafka or python3-confluent-kafka the suites skip with a warning;
+// scripts/install-interop-tools.sh installs them (npm test runs it).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  batchPositions,
+  readBaseSequence,
+  readProducerEpoch,
+  readProducerId,
+  readRecordCount,
+} from '@cairn/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/index.js';
 
 /** Debian's interpreter: python3-kafka is installed for it, not for a pyenv python3 on PATH. */
 const python = '/usr/bin/python3';
 const pythonScript = fileURLToPath(new URL('./interop_kafka_python.py', import.meta.url));
+const confluentScript = fileURLToPath(new URL('./interop_confluent_kafka.py', import.meta.url));
 const processTimeoutMs = 45_000;
 const testTimeoutMs = 90_000;
 const partitionCount = 3;
 
 const hasKcat = spawnSync('kcat', ['-V'], { timeout: 10_000 }).status === 0;
 const hasKafkaPython = spawnSync(python, ['-c', 'import kafka'], { timeout: 10_000 }).status === 0;
+const hasConfluentKafka =
+  spawnSync(python, ['-c', 'import confluent_kafka'], { timeout: 10_000 }).status === 0;
 if (!hasKcat) {
   console.warn(
     'interop: kcat not found, skipping its tests (bash scripts/install-interop-tools.sh)',
@@ -30,6 +42,12 @@ if (!hasKafkaPython) {
   console.warn(
     `interop: ${python} cannot import kafka, skipping kafka-python tests ` +
       '(bash scripts/install-interop-tools.sh installs python3-kafka)',
+  );
+}
+if (!hasConfluentKafka) {
+  console.warn(
+    `interop: ${python} cannot import confluent_kafka, skipping confluent-kafka tests ` +
+      '(bash scripts/install-interop-tools.sh installs python3-confluent-kafka)',
   );
 }
 
@@ -380,6 +398,307 @@ describe.skipIf(!hasKcat || !hasKafkaPython)('kcat and kafka-python read each ot
       const second = textRecords('second', 5, 100);
       await kcatProduce(topic, second);
       const secondRun = await kcatGroupConsume('shared-readers', topic);
+      expect(contents(secondRun)).toEqual(contents(asWire(second)));
+    },
+    testTimeoutMs,
+  );
+});
+
+// confluent-kafka -----------------------------------------------------------------------------
+
+interface ConfluentRecord extends PythonRecord {
+  timestamp?: number;
+}
+
+/**
+ * Produces through an idempotent confluent-kafka Producer (enable.idempotence=true, acks=all);
+ * returns each record with its acked partition and offset, in the order they were acked.
+ */
+async function confluentProduce(topic: string, records: ConfluentRecord[]) {
+  const input = records.map((record) => `${JSON.stringify(record)}\n`).join('');
+  const args = [confluentScript, 'produce', '--bootstrap', broker.bootstrap, '--topic', topic];
+  const { stdout } = await run(python, args, input);
+  return jsonLines<WireRecord>(stdout);
+}
+
+/**
+ * Reads `count` records (and any extras within a linger) with a confluent-kafka Consumer; with
+ * `instanceId` as a static member of `group`.
+ */
+async function confluentConsume(topic: string, count: number, group?: string, instanceId?: string) {
+  const args = [confluentScript, 'consume', '--bootstrap', broker.bootstrap, '--topic', topic];
+  const groupArgs = group === undefined ? [] : ['--group', group];
+  const staticArgs = instanceId === undefined ? [] : ['--instance-id', instanceId];
+  const countArgs = ['--count', String(count)];
+  const { stdout } = await run(python, [...args, ...groupArgs, ...staticArgs, ...countArgs]);
+  return jsonLines<WireRecord>(stdout);
+}
+
+interface DescribedGroup {
+  id: string;
+  state: string;
+  protocol: string;
+  members: number;
+}
+
+/** The group as confluent-kafka's AdminClient.list_groups describes it. */
+async function confluentGroup(group: string): Promise<DescribedGroup | undefined> {
+  const args = [confluentScript, 'groups', '--bootstrap', broker.bootstrap, '--group', group];
+  const { stdout } = await run(python, args);
+  return (JSON.parse(stdout) as DescribedGroup[])[0];
+}
+
+/** What the `offsets` command reports for one partition; -1001 is librdkafka's "no offset". */
+interface PartitionOffsets {
+  low: number;
+  high: number;
+  forTimestamp: number;
+  committed: number;
+}
+
+async function confluentOffsets(topic: string, timestamp: number, group?: string) {
+  const args = [confluentScript, 'offsets', '--bootstrap', broker.bootstrap, '--topic', topic];
+  const groupArgs = group === undefined ? [] : ['--group', group];
+  const timestampArgs = ['--timestamp', String(timestamp)];
+  const { stdout } = await run(python, [...args, ...groupArgs, ...timestampArgs]);
+  return JSON.parse(stdout) as Record<string, PartitionOffsets>;
+}
+
+const noOffset = -1001;
+
+function confluentRecords(records: TextRecord[], partition?: number): ConfluentRecord[] {
+  return records.map((record, index) => ({
+    ...(partition === undefined ? {} : { partition }),
+    key: hex(record.key),
+    value: hex(record.value),
+    headers: [
+      ['source', hex('confluent-kafka')],
+      ['index', hex(String(index))],
+    ],
+  }));
+}
+
+/** Every batch of partition 0's first segment carries a producer id, an epoch and sequences. */
+async function expectIdempotentBatches(topic: string, recordCount: number): Promise<void> {
+  const segment = await readFile(join(dataDir, `${topic}-0`, '00000000000000000000.log'));
+  const positions = batchPositions(segment);
+  expect(positions.length).toBeGreaterThan(0);
+  const producerId = readProducerId(segment, positions[0]);
+  expect(producerId).toBeGreaterThanOrEqual(0);
+  let nextSequence = 0;
+  for (const position of positions) {
+    expect(readProducerId(segment, position)).toBe(producerId);
+    expect(readProducerEpoch(segment, position)).toBeGreaterThanOrEqual(0);
+    expect(readBaseSequence(segment, position)).toBe(nextSequence);
+    nextSequence += readRecordCount(segment, position);
+  }
+  expect(nextSequence).toBe(recordCount);
+}
+
+/** One line of the `admin` command's output. */
+interface AdminStep {
+  step: string;
+  errors?: Record<string, string | null>;
+  values?: Record<string, string>;
+  overrides?: string[];
+  count?: number;
+  topics?: string[];
+  brokers?: string[];
+  groups?: Array<{
+    id: string;
+    state: string;
+    protocol_type: string;
+    error: string | null;
+    members: number;
+  }>;
+  listed?: boolean;
+}
+
+async function confluentAdmin(topic: string): Promise<Map<string, AdminStep>> {
+  const args = [confluentScript, 'admin', '--bootstrap', broker.bootstrap, '--topic', topic];
+  const { stdout } = await run(python, args);
+  return new Map(jsonLines<AdminStep>(stdout).map((step) => [step.step, step]));
+}
+
+describe.skipIf(!hasConfluentKafka)('confluent-kafka (librdkafka) against Cairn', () => {
+  it(
+    'produces idempotently with acks=all and consumes any bytes, nulls and headers in order',
+    async () => {
+      const topic = 'confluent-round-trip';
+      const binary = Buffer.from(Array.from({ length: 256 }, (_, index) => index));
+      const records = [
+        ...confluentRecords(textRecords('confluent', 10), 0),
+        { partition: 0, key: binary.toString('hex'), value: '', headers: [['null', null]] },
+        { partition: 0, key: '', value: binary.toString('hex'), headers: [['empty', '']] },
+        { partition: 0, key: null, value: null, headers: [] },
+      ] satisfies ConfluentRecord[];
+      const acked = await confluentProduce(topic, records);
+      expect(acked.map((record) => [record.partition, record.offset])).toEqual(
+        records.map((_, index) => [0, index]),
+      );
+      await expectIdempotentBatches(topic, records.length);
+      const read = await confluentConsume(topic, records.length);
+      expect(read).toEqual(expected(records, (index) => records[index]!.headers));
+    },
+    testTimeoutMs,
+  );
+
+  it(
+    'commits in a group, a second run reads only new records, and a second group reads all',
+    async () => {
+      const topic = 'confluent-group';
+      const first = confluentRecords(textRecords('first', 12));
+      await confluentProduce(topic, first);
+      const firstRun = await confluentConsume(topic, first.length, 'confluent-readers');
+      expect(contents(firstRun)).toEqual(contents(asWire(first)));
+      expect(new Set(firstRun.map((record) => record.partition)).size).toBeGreaterThan(1);
+      expectInOrderPerPartition(firstRun);
+      const offsets = await confluentOffsets(topic, 0, 'confluent-readers');
+      for (const partition of Object.values(offsets)) {
+        expect(partition.committed).toBe(partition.high === 0 ? noOffset : partition.high);
+      }
+
+      const second = confluentRecords(textRecords('second', 6, 100));
+      await confluentProduce(topic, second);
+      const secondRun = await confluentConsume(topic, second.length, 'confluent-readers');
+      expect(contents(secondRun)).toEqual(contents(asWire(second)));
+      expectInOrderPerPartition(secondRun);
+
+      const everything = [...first, ...second];
+      const otherGroup = await confluentConsume(topic, everything.length, 'confluent-auditors');
+      expect(contents(otherGroup)).toEqual(contents(asWire(everything)));
+    },
+    testTimeoutMs,
+  );
+
+  it(
+    'finds offsets by timestamp and the watermarks (ListOffsets)',
+    async () => {
+      const topic = 'confluent-timestamps';
+      const timestamps = [1_000_000, 2_000_000, 3_000_000];
+      const records = confluentRecords(textRecords('timed', timestamps.length), 0).map(
+        (record, index) => ({ ...record, timestamp: timestamps[index]! }),
+      );
+      await confluentProduce(topic, records);
+      const between = await confluentOffsets(topic, 1_500_000);
+      expect(between['0']).toEqual({ low: 0, high: 3, forTimestamp: 1, committed: noOffset });
+      // Empty partitions have no record at or after any time: -1 (librdkafka's OFFSET_END).
+      for (const [partition, offsets] of Object.entries(between)) {
+        if (partition !== '0') expect(offsets).toMatchObject({ high: 0, forTimestamp: -1 });
+      }
+      const exact = await confluentOffsets(topic, 3_000_000);
+      expect(exact['0']?.forTimestamp).toBe(2);
+      const after = await confluentOffsets(topic, 3_000_001);
+      expect(after['0']?.forTimestamp).toBe(-1);
+    },
+    testTimeoutMs,
+  );
+
+  it(
+    'administers topics, configs and groups with AdminClient',
+    async () => {
+      await confluentProduce('confluent-admin-source', confluentRecords(textRecords('a', 3)));
+      await confluentConsume('confluent-admin-source', 3, 'confluent-admin-group');
+      const topic = 'confluent-admin';
+      const steps = await confluentAdmin(topic);
+      const step = (name: string): AdminStep => {
+        const found = steps.get(name);
+        expect(found, name).toBeDefined();
+        return found!;
+      };
+      expect(step('create_topics').errors).toEqual({ [topic]: null });
+      expect(step('create_topics_again').errors).toEqual({ [topic]: 'TOPIC_ALREADY_EXISTS' });
+      expect(step('create_topics_invalid').errors).toEqual({
+        [`${topic}-invalid`]: 'INVALID_REPLICATION_FACTOR',
+      });
+
+      const created = step('describe_configs');
+      expect(created.overrides).toEqual(['retention.ms', 'segment.ms']);
+      expect(created.values).toMatchObject({ 'retention.ms': '3600000', 'segment.ms': '1800000' });
+      // AlterConfigs replaces the whole set: segment.ms, left out, goes back to its default.
+      expect(step('alter_configs').errors).toEqual({ [topic]: null });
+      const altered = step('describe_configs_altered');
+      expect(altered.overrides).toEqual(['retention.ms']);
+      expect(altered.values).toMatchObject({
+        'retention.ms': '7200000',
+        'segment.ms': '604800000',
+      });
+
+      expect(step('create_partitions').errors).toEqual({ [topic]: null });
+      expect(step('partition_count').count).toBe(4);
+      expect(step('create_partitions_fewer').errors).toEqual({ [topic]: 'INVALID_PARTITIONS' });
+
+      const listed = step('list_topics');
+      expect(listed.topics).toContain(topic);
+      expect(listed.topics).toContain('confluent-admin-source');
+      expect(listed.brokers).toEqual([broker.bootstrap]);
+      expect(step('list_groups').groups).toContainEqual({
+        id: 'confluent-admin-group',
+        state: 'Empty',
+        protocol_type: 'consumer',
+        error: null,
+        members: 0,
+      });
+      expect(step('describe_broker_configs').count).toBeGreaterThan(0);
+
+      expect(step('delete_topics').errors).toEqual({ [topic]: null });
+      expect(step('delete_topics_unknown').errors).toEqual({
+        [`${topic}-never-created`]: 'UNKNOWN_TOPIC_OR_PART',
+      });
+      expect(step('listed_after_delete').listed).toBe(false);
+    },
+    testTimeoutMs,
+  );
+});
+
+describe.skipIf(!hasConfluentKafka)('confluent-kafka group membership and transactions', () => {
+  it(
+    'keeps a static member (group.instance.id) that closed, and takes it back when it returns',
+    async () => {
+      const topic = 'confluent-static';
+      const group = 'confluent-static-group';
+      const first = confluentRecords(textRecords('first', 6));
+      await confluentProduce(topic, first);
+      const firstRun = await confluentConsume(topic, first.length, group, 'static-1');
+      expect(contents(firstRun)).toEqual(contents(asWire(first)));
+      // A static member sends no LeaveGroup when it closes: the group keeps it, Stable.
+      expect(await confluentGroup(group)).toMatchObject({ state: 'Stable', members: 1 });
+
+      const second = confluentRecords(textRecords('second', 4, 100));
+      await confluentProduce(topic, second);
+      const secondRun = await confluentConsume(topic, second.length, group, 'static-1');
+      expect(contents(secondRun)).toEqual(contents(asWire(second)));
+      expect(await confluentGroup(group)).toMatchObject({ state: 'Stable', members: 1 });
+    },
+    testTimeoutMs,
+  );
+
+  it(
+    'refuses a transactional producer with INVALID_REQUEST (transactions not supported)',
+    async () => {
+      const args = [confluentScript, 'transactional', '--bootstrap', broker.bootstrap];
+      const { stdout } = await run(python, [...args, '--topic', 'tx-1', '--timeout-ms', '2000']);
+      // librdkafka retries INVALID_REQUEST until init_transactions' timeout; what matters is
+      // that no transaction starts and the error names the refusal.
+      expect(JSON.parse(stdout)).toMatchObject({ error: 'INVALID_REQUEST' });
+    },
+    testTimeoutMs,
+  );
+});
+
+describe.skipIf(!hasConfluentKafka || !hasKafkaPython)('confluent-kafka and kafka-python', () => {
+  it(
+    'a group that confluent-kafka committed resumes in kafka-python from the committed offsets',
+    async () => {
+      const topic = 'confluent-shared-group';
+      const first = confluentRecords(textRecords('first', 9));
+      await confluentProduce(topic, first);
+      const firstRun = await confluentConsume(topic, first.length, 'confluent-shared-readers');
+      expect(contents(firstRun)).toEqual(contents(asWire(first)));
+
+      const second = pythonRecords(textRecords('second', 5, 100));
+      await pythonProduce(topic, second);
+      const secondRun = await pythonConsume(topic, second.length, 'confluent-shared-readers');
       expect(contents(secondRun)).toEqual(contents(asWire(second)));
     },
     testTimeoutMs,

@@ -1,10 +1,19 @@
 // Proves real Kafka clients work against Cairn unchanged: kafkajs 2.2 (an independent
 // implementation) produces, consumes, joins groups, commits and replays against a broker
-// started in-process on an ephemeral port with a temporary data dir, over real sockets.
+// started in-process on an ephemeral port with a temporary data dir, over real sockets. An
+// idempotent producer whose Produce response is lost (its connection cut) retries, and the
+// broker appends the batch once; a transactional producer fails at once with INVALID_REQUEST.
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Consumer, type EachMessagePayload, Kafka, logLevel } from 'kafkajs';
+import {
+  type Consumer,
+  type EachMessagePayload,
+  type ISocketFactory,
+  Kafka,
+  logLevel,
+} from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/index.js';
 
@@ -111,6 +120,54 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
   }
 }
 
+const PRODUCE_API_KEY = 0;
+const SIZE_BYTES = 4;
+
+/**
+ * kafkajs's socket, but the first Produce response that comes back on any connection is
+ * dropped and that connection cut, as if the network lost it after the broker appended.
+ * Requests are written one frame per write by kafkajs; responses are re-framed here.
+ */
+function losingFirstProduceResponse(): { socketFactory: ISocketFactory; dropped: () => number } {
+  let droppedCount = 0;
+  const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+    const socket: Socket = connect({ host, port }, onConnect);
+    const produceIds = new Set<number>();
+    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (Buffer.isBuffer(chunk) && chunk.readInt16BE(SIZE_BYTES) === PRODUCE_API_KEY) {
+        produceIds.add(chunk.readInt32BE(SIZE_BYTES + 4));
+      }
+      return write(chunk, ...rest);
+    }) as Socket['write'];
+    const emit = socket.emit.bind(socket) as (
+      event: string | symbol,
+      ...args: unknown[]
+    ) => boolean;
+    let pending = Buffer.alloc(0);
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event !== 'data') return emit(event, ...args);
+      pending = Buffer.concat([pending, args[0] as Buffer]);
+      while (pending.length >= SIZE_BYTES + 4) {
+        const frameBytes = SIZE_BYTES + pending.readInt32BE(0);
+        if (pending.length < frameBytes) break;
+        const frame = pending.subarray(0, frameBytes);
+        pending = pending.subarray(frameBytes);
+        if (droppedCount === 0 && produceIds.has(frame.readInt32BE(SIZE_BYTES))) {
+          droppedCount += 1;
+          // With an error, as a reset connection: kafkajs notices 'error', not a bare 'close'.
+          socket.destroy(new Error('connection lost before the Produce response'));
+          return true;
+        }
+        emit('data', frame);
+      }
+      return true;
+    }) as Socket['emit'];
+    return socket;
+  };
+  return { socketFactory, dropped: () => droppedCount };
+}
+
 describe('kafkajs against Cairn', () => {
   it('produces and consumes with keys and headers, in order per partition', async () => {
     await createTopic('orders', 3);
@@ -177,6 +234,9 @@ describe('kafkajs against Cairn', () => {
     }
     const membersSeen = new Set(received.map((m) => m.member));
     expect(membersSeen).toEqual(new Set(['a', 'b']));
+    // Split, not shared: each partition went to one member, and no record was read twice.
+    expect([...membersByPartition.values()].map((members) => members.size)).toEqual([1, 1, 1, 1]);
+    expect(received).toHaveLength(40);
   });
 
   it('resumes from committed offsets in a new member', async () => {
@@ -279,6 +339,42 @@ describe('kafkajs against Cairn', () => {
     const offsets = await admin.fetchTopicOffsets('idempotent');
     await admin.disconnect();
     expect(offsets[0]).toMatchObject({ partition: 0, high: '10', low: '0' });
+  });
+
+  it('retries an idempotent produce whose response was lost, appending it once', async () => {
+    await createTopic('idempotent-retry', 1);
+    const { socketFactory, dropped } = losingFirstProduceResponse();
+    const lossy = new Kafka({
+      clientId: 'e2e-lossy',
+      brokers: [broker.bootstrap],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 8, initialRetryTime: 50 },
+      socketFactory,
+    });
+    const producer = lossy.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const messages = Array.from({ length: 5 }, (_, i) => ({ value: `r${i}` }));
+    const [first] = await producer.send({ topic: 'idempotent-retry', messages, acks: -1 });
+    expect(dropped()).toBe(1);
+    expect(first).toMatchObject({ partition: 0, baseOffset: '0' });
+    const [second] = await producer.send({ topic: 'idempotent-retry', messages, acks: -1 });
+    expect(second).toMatchObject({ partition: 0, baseOffset: '5' });
+    await producer.disconnect();
+
+    const read: Received[] = [];
+    await consume('idempotent-retry-readers', 'idempotent-retry', read);
+    await until(() => read.length >= 10);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(read.map((m) => m.value)).toEqual([...messages, ...messages].map((m) => m.value));
+  });
+
+  it('fails a transactional producer at once with INVALID_REQUEST (not supported)', async () => {
+    const producer = kafka.producer({ transactionalId: 'tx-e2e', maxInFlightRequests: 1 });
+    await producer.connect();
+    const startedAt = Date.now();
+    await expect(producer.transaction()).rejects.toMatchObject({ type: 'INVALID_REQUEST' });
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    await producer.disconnect();
   });
 
   it('keeps data and committed offsets across a broker restart', async () => {
