@@ -53,6 +53,14 @@ export function processCpuSeconds(pid: number): number {
   return ticksToSeconds(statFields(pid), UTIME_INDEX, STIME_INDEX);
 }
 
+/** CPU seconds `pid` has used so far in user and in kernel mode; NaN when it cannot be read. */
+export function processCpuSplit(pid: number): { userSeconds: number; systemSeconds: number } {
+  const fields = statFields(pid);
+  const seconds = (index: number) =>
+    fields === null ? Number.NaN : Number(fields[index]) / clockTicksPerSecond();
+  return { userSeconds: seconds(UTIME_INDEX), systemSeconds: seconds(STIME_INDEX) };
+}
+
 /** CPU seconds of this process's children that have exited and been reaped. */
 export function reapedChildrenCpuSeconds(): number {
   return ticksToSeconds(statFields('self'), CUTIME_INDEX, CSTIME_INDEX);

@@ -226,7 +226,7 @@ export class Segment {
     const endOffset = this.nextOffset;
     const wantedBytes = Math.max(maxBytes, 0);
     const hint = this.readHints.get(offset);
-    let windowStart = hint ?? this.offsetIndex.lookup(offset).position;
+    let windowStart = hint ?? (await this.indexedStart(offset, end, slackBytes));
     let window: Buffer = emptyBuffer;
     let at = 0;
     for (;;) {
@@ -259,6 +259,31 @@ export class Segment {
     });
     this.rememberReadEnd(window, windowStart, stop, { end, endOffset });
     return window.subarray(at, stop);
+  }
+
+  /**
+   * Where a read of `offset` without a hint starts: the offset index entry at or below it.
+   * An entry names its batch by the batch's lastOffset, so the batch there may end before
+   * `offset`. When the segment's batches are larger than the look-ahead (`slackBytes`), every
+   * batch has an entry, so that batch is the only one before `offset`: it is hopped over by
+   * reading its header alone, rather than read whole and thrown away with a second read after
+   * it (pipelined fetches, which start before the previous read left its hint, and seeks).
+   * The read that follows checks where it landed, as from any start.
+   */
+  private async indexedStart(offset: number, end: number, slackBytes: number): Promise<number> {
+    const entry = this.offsetIndex.lookup(offset);
+    const position = entry.position;
+    const bytesPerEntry = this.sizeBytes / Math.max(this.offsetIndex.entryCount, 1);
+    const early = entry.offset < offset && bytesPerEntry > 2 * slackBytes;
+    if (!early || position + RECORD_BATCH_OVERHEAD > end) return position;
+    const header = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD);
+    const count = await this.log.read(header, 0, RECORD_BATCH_OVERHEAD, position);
+    if (count !== RECORD_BATCH_OVERHEAD) return position;
+    const sizeBytes = this.checkedBatchSize(header, 0, position, end);
+    if (this.lastOffsetAt(header, 0, position) >= offset || sizeBytes <= slackBytes) {
+      return position;
+    }
+    return position + sizeBytes;
   }
 
   /**
@@ -370,8 +395,15 @@ export class Segment {
     await this.fs.removeFile(this.logPath);
   }
 
+  /**
+   * One read of `wantedBytes` at `position` and a batch header more: when the wanted bytes end
+   * exactly at a batch boundary (a consumer whose fetch size is a multiple of the batch size),
+   * the next batch's baseOffset is still in the window, so the read hint is kept and the next
+   * sequential read is again a single one (without it, it restarts at the offset index entry,
+   * a batch early, and reads twice).
+   */
   private async readWindow(position: number, end: number, wantedBytes: number): Promise<Buffer> {
-    const length = Math.min(end - position, Math.max(wantedBytes, RECORD_BATCH_OVERHEAD));
+    const length = Math.min(end - position, wantedBytes + RECORD_BATCH_OVERHEAD);
     return this.readAt(position, length);
   }
 

@@ -69,6 +69,69 @@ describe('Segment', () => {
     await segment.close();
   });
 
+  /** 12 batches of 10 records, each larger than index.interval.bytes (200), reads counted. */
+  async function countedSegmentOfLargeBatches() {
+    const dir = await makeTempDir();
+    const reads = { count: 0, bytes: 0 };
+    const countingFileSystem = {
+      ...nodeFileSystem,
+      async openFile(path: string, options: { create: boolean; readOnly?: boolean }) {
+        const file = await nodeFileSystem.openFile(path, options);
+        const read = file.read.bind(file);
+        file.read = (buffer, bufferOffset, length, position) => {
+          reads.count += 1;
+          reads.bytes += length;
+          return read(buffer, bufferOffset, length, position);
+        };
+        return file;
+      },
+    };
+    const segment = await Segment.create(countingFileSystem, dir, 0, 0);
+    const batches: Buffer[] = [];
+    for (let index = 0; index < 12; index++) {
+      const batch = makeBatch({ recordCount: 10, valueBytes: 100 });
+      writeBaseOffset(batch, index * 10);
+      await segment.write([batch], segment.sizeBytes);
+      segment.commitAppend(batch, 200);
+      batches.push(batch);
+    }
+    return { segment, batches, reads };
+  }
+
+  it('reads once per sequential read when the budget ends exactly at a batch boundary', async () => {
+    // Batches larger than index.interval.bytes: the index entry for an offset is a batch early,
+    // so a read that lost its hint would read twice. Regression: every other read did.
+    const { segment, batches, reads } = await countedSegmentOfLargeBatches();
+    const readCount = () => reads.count;
+    const size = batches[0]!.length;
+    const parts: Buffer[] = [];
+    const readsPerCall: number[] = [];
+    for (let offset = 0; offset < 120; offset += 20) {
+      const before = readCount();
+      parts.push(await segment.readBatches(offset, size * 2, 1_000, 200));
+      readsPerCall.push(readCount() - before);
+    }
+    expect(Buffer.concat(parts)).toEqual(Buffer.concat(batches));
+    expect(readsPerCall).toEqual([1, 1, 1, 1, 1, 1]);
+    await segment.close();
+  });
+
+  it('reaches a large batch without a hint by its header, not by reading the one before', async () => {
+    // Out of order, as pipelined fetches arrive: no read hint, and the index entry is a batch
+    // early. Regression: the batch before was read whole, then the wanted ones read again.
+    const { segment, batches, reads } = await countedSegmentOfLargeBatches();
+    const size = batches[0]!.length;
+    for (let offset = 100; offset >= 20; offset -= 20) {
+      const before = { ...reads };
+      const read = await segment.readBatches(offset, size * 2, 1_000, 200);
+      expect(read).toEqual(Buffer.concat(batches.slice(offset / 10, offset / 10 + 2)));
+      // One header, then one window: the two batches, the look-ahead and a header.
+      expect(reads.count - before.count).toBe(2);
+      expect(reads.bytes - before.bytes).toBeLessThanOrEqual(2 * size + 200 + 2 * 61);
+    }
+    await segment.close();
+  });
+
   it('closes only after the reads holding it release it', async () => {
     const { segment } = await segmentWith(2);
     segment.retain();

@@ -67,6 +67,35 @@ describe('Writer.writeRawShared', () => {
   });
 });
 
+describe('Writer.finishPartsCopy', () => {
+  it('keeps its own bytes when the writer is reused, shared buffers still by reference', () => {
+    const writer = new Writer();
+    writer.writeInt32(1);
+    const payload = Buffer.alloc(writerSharedBytesMin, 2);
+    writer.writeRawShared(payload);
+    writer.writeInt16(3);
+    const parts = writer.finishPartsCopy();
+    const expected = Buffer.concat(writer.finishParts());
+    writer.reset();
+    writer.writeInt32(-1);
+    writer.writeInt16(-1);
+    expect(parts).toHaveLength(3);
+    expect(parts[1]).toBe(payload);
+    expect(Buffer.concat(parts).equals(expected)).toBe(true);
+    expect(parts[0]!.readInt32BE(0)).toBe(1);
+    expect(parts[2]!.readInt16BE(0)).toBe(3);
+  });
+
+  it('shares below the default threshold when the caller says so', () => {
+    const writer = new Writer();
+    const payload = Buffer.alloc(100, 4);
+    writer.writeRawShared(payload, 100);
+    writer.writeRawShared(Buffer.alloc(99, 5), 100);
+    expect(writer.finishPartsCopy()).toEqual([payload, Buffer.alloc(99, 5)]);
+    expect(writer.finishPartsCopy()[0]).toBe(payload);
+  });
+});
+
 describe('Fetch response encoding', () => {
   function response(records: Buffer): FetchResponse {
     const partition = {
