@@ -136,6 +136,23 @@ export class Connection implements ConnectionInfo {
     this.socket.destroy();
   }
 
+  /**
+   * Closes after the responses already queued reach the kernel: a large Fetch response still
+   * in the socket's buffer at shutdown is sent whole rather than cut off. Resolves when
+   * flushed (or the socket is gone); the caller destroys whatever is left after its grace.
+   */
+  closeGracefully(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once('finish', () => {
+        this.close();
+        resolve();
+      });
+      this.socket.once('close', () => resolve());
+      this.socket.end();
+    });
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     let frames: Buffer[];

@@ -108,7 +108,8 @@ export class KafkaServer {
 
   /**
    * Stops accepting, waits for in-flight requests, those of connections already closed
-   * included (at most the grace period), closes all.
+   * included (at most the grace period), lets queued responses flush (at most the grace
+   * period again), closes all.
    */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -121,6 +122,12 @@ export class KafkaServer {
       timer = setTimeout(resolve, this.options.shutdownGraceMs);
     });
     await Promise.race([drained, grace]);
+    clearTimeout(timer);
+    const flushed = Promise.all([...this.connections].map((c) => c.closeGracefully()));
+    const flushGrace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.shutdownGraceMs);
+    });
+    await Promise.race([flushed, flushGrace]);
     clearTimeout(timer);
     for (const connection of this.connections) connection.close();
     await closed;

@@ -221,3 +221,23 @@ describe('close()', () => {
     expect(seen.map((entry) => entry.correlationId)).toEqual([1, 2, 3]);
   });
 });
+
+describe('close() with a large response still in the socket buffer', () => {
+  it('sends the whole response before closing the socket', async () => {
+    const responseBytes = 16 * 1024 * 1024;
+    const dispatch: Dispatch = async (request) => response(request, responseBytes);
+    const server = await listen(dispatch);
+    const socket = await client(server);
+    // The client reads nothing at first, so most of the 16 MiB waits in the broker's buffer.
+    const seen = responses(socket);
+    socket.pause();
+    socket.write(frame(1));
+    await sleep(100);
+    const closed = server.close();
+    await sleep(100);
+    socket.resume();
+    await closed;
+    await until(() => seen.length === 1 || socket.destroyed, 10_000);
+    expect(seen).toEqual([{ correlationId: 1, sizeBytes: 4 + responseBytes }]);
+  });
+});
