@@ -12,6 +12,10 @@
  *   ...            body           the API's encodeRequest
  * Responses are cut by response-frame-decoder.ts and matched by correlation id.
  *
+ * A frame goes out as parts in one writev (cork/uncork): the writer's own bytes, copied since
+ * the writer is reused, and the buffers it took by reference (a Produce request's large
+ * batches, straight from the producer's batch buffers), so batch bytes are never copied here.
+ *
  * - Pipelined: up to `maxInflightRequests` requests are written before their answers come;
  *   more wait in a bounded queue (pendingRequestsPerConnectionMax) and go out as answers free
  *   the window, in the order send() was called. Kafka answers a connection's requests in order.
@@ -88,7 +92,8 @@ export interface ConnectionRequestOptions {
 }
 
 interface QueuedRequest {
-  readonly frame: Buffer;
+  /** The frame as parts written back to back: large produce batches are not copied. */
+  readonly frame: Buffer[];
   readonly correlationId: number;
   readonly api: AnyApi;
   readonly version: number;
@@ -295,7 +300,7 @@ export class Connection {
   }
 
   private enqueue(api: AnyApi, version: number, body: unknown, options: ConnectionRequestOptions) {
-    let frame: Buffer;
+    let frame: Buffer[];
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fff_ffff;
     try {
@@ -319,7 +324,11 @@ export class Connection {
     });
   }
 
-  private encode(api: AnyApi, version: number, correlationId: number, body: unknown): Buffer {
+  /**
+   * The request frame, as parts: the writer's own bytes copied (the writer is reused), the
+   * buffers it took by reference (a Produce request's large batches) as they are.
+   */
+  private encode(api: AnyApi, version: number, correlationId: number, body: unknown): Buffer[] {
     const writer = this.writer;
     writer.reset();
     const sizePosition = writer.reserveInt32();
@@ -331,8 +340,8 @@ export class Connection {
     };
     encodeRequestHeader(writer, header, isFlexible(api, version));
     api.encodeRequest(writer, version, body);
-    writer.patchInt32(sizePosition, writer.position - 4);
-    const frame = writer.finishCopy();
+    writer.patchInt32(sizePosition, writer.byteLength - 4);
+    const frame = writer.finishPartsCopy();
     // A rare huge request should not pin its buffer for the life of the connection.
     if (writer.position > requestWriterRetainBytes)
       this.writer = new Writer(requestWriterInitialBytes);
@@ -363,16 +372,31 @@ export class Connection {
   private write(request: QueuedRequest): void {
     this.inflight.set(request.correlationId, request);
     request.timer = setTimeout(() => this.onTimeout(request), request.timeoutMs);
-    if (request.expectResponse) {
-      this.socket.write(request.frame);
-      return;
+    const onWritten = request.expectResponse ? undefined : () => this.onWritten(request);
+    this.writeParts(request.frame, onWritten);
+  }
+
+  /** Parts go out in one writev (cork/uncork); `onWritten` once the last is written. */
+  private writeParts(parts: Buffer[], onWritten: (() => void) | undefined): void {
+    const socket = this.socket;
+    const last = parts.length - 1;
+    if (last > 0) socket.cork();
+    for (let index = 0; index < last; index++) socket.write(parts[index]!);
+    if (onWritten === undefined) socket.write(parts[last]!);
+    else {
+      socket.write(parts[last]!, (error) => {
+        // On an error the socket's 'error' and 'close' fail the request.
+        if (!error) onWritten();
+      });
     }
-    this.socket.write(request.frame, (error) => {
-      if (error) return; // the socket's 'error' and 'close' fail the request
-      if (this.inflight.delete(request.correlationId)) this.settle(request);
-      request.resolve(undefined);
-      this.afterAnswer();
-    });
+    if (last > 0) socket.uncork();
+  }
+
+  /** A request without a response (acks=0) is done once written. */
+  private onWritten(request: QueuedRequest): void {
+    if (this.inflight.delete(request.correlationId)) this.settle(request);
+    request.resolve(undefined);
+    this.afterAnswer();
   }
 
   private onData(chunk: Buffer): void {

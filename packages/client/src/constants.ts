@@ -80,8 +80,16 @@ export const transactionTimeoutMsDefault = 60_000;
 export const sequenceMax = 0x7fff_ffff;
 /** A batch's first allocation when it may hold more than one small record; it doubles. */
 export const batchInitialBytesMin = 1024;
-/** Bytes of the scratch buffer used to hash string keys without allocating. */
-export const keyScratchBytes = 64 * 1024;
+/**
+ * Strings of at most this many characters are measured and encoded in JS when ASCII (string
+ * keys, header keys): cheaper than a call into C++ below about this length.
+ */
+export const shortStringChars = 16;
+/**
+ * Bytes of free batch buffers a producer keeps for reuse (Kafka pools within buffer.memory):
+ * enough for a window of full batches in flight while new ones fill.
+ */
+export const producerBufferPoolBytesMax = 8 * 1024 * 1024;
 
 /* Consumer (Kafka's ConsumerConfig names in the comments). */
 

@@ -1,30 +1,4 @@
-export * from './cluster.js';
-export * from './connection.js';
-export * from './constants.js';
-export * from './errors.js';
-export * from './retry.js';
 export { keyPartition, murmur2, murmur2OfKey, toPositive } from '@cairn/protocol';
-export * from './partitioner.js';
-export * from './producer.js';
-export * from './producer-record.js';
-export * from './assignors/index.js';
-export {
-  type AssignedPartition,
-  Consumer,
-  type MessageBatch,
-  type PartitionLag,
-  type RunOptions,
-} from './consumer.js';
-export { ConsumerMessage } from './consumer-message.js';
-export type {
-  AutoOffsetReset,
-  ConsumerOptions,
-  PartitionsListener,
-  TopicPartition,
-} from './consumer-options.js';
-export type { TopicPartitionOffset } from './offset-committer.js';
-export { earliestOffsetTimestamp, latestOffsetTimestamp } from './offset-lookup.js';
-export * from './request-reply.js';
 export { Admin, type AdminOptions } from './admin.js';
 export type {
   ConfigAlteration,
@@ -51,3 +25,29 @@ export type {
   TopicDescription,
   TopicOptions,
 } from './admin-topics.js';
+export * from './assignors/index.js';
+export * from './cluster.js';
+export * from './connection.js';
+export * from './constants.js';
+export {
+  type AssignedPartition,
+  Consumer,
+  type MessageBatch,
+  type PartitionLag,
+  type RunOptions,
+} from './consumer.js';
+export { ConsumerMessage } from './consumer-message.js';
+export type {
+  AutoOffsetReset,
+  ConsumerOptions,
+  PartitionsListener,
+  TopicPartition,
+} from './consumer-options.js';
+export * from './errors.js';
+export type { TopicPartitionOffset } from './offset-committer.js';
+export { earliestOffsetTimestamp, latestOffsetTimestamp } from './offset-lookup.js';
+export * from './partitioner.js';
+export * from './producer.js';
+export * from './producer-record.js';
+export * from './request-reply.js';
+export * from './retry.js';

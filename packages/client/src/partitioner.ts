@@ -12,7 +12,7 @@
  * A custom partitioner replaces the last two rules; it must return an integer in
  * [0, partitionCount).
  */
-import { keyPartition } from './murmur2.js';
+import { keyPartition } from '@cairn/protocol';
 
 export type RecordKey = Buffer | Uint8Array | string | null | undefined;
 
@@ -27,11 +27,19 @@ export type Partitioner = (
 export class DefaultPartitioner {
   /** The sticky partition of each topic for unkeyed records. */
   private readonly sticky = new Map<string, number>();
+  /** The last topic asked about and its sticky partition: saves a Map lookup per record. */
+  private lastTopic: string | undefined;
+  private lastSticky = -1;
 
   partition(topic: string, key: RecordKey, partitionCount: number): number {
     if (key !== null && key !== undefined) return keyPartition(key, partitionCount);
+    if (topic === this.lastTopic && this.lastSticky < partitionCount) return this.lastSticky;
     const current = this.sticky.get(topic);
-    if (current !== undefined && current < partitionCount) return current;
+    if (current !== undefined && current < partitionCount) {
+      this.lastTopic = topic;
+      this.lastSticky = current;
+      return current;
+    }
     return this.pickSticky(topic, partitionCount, -1);
   }
 
@@ -47,6 +55,8 @@ export class DefaultPartitioner {
       next = (next + 1 + Math.floor(Math.random() * (partitionCount - 1))) % partitionCount;
     }
     this.sticky.set(topic, next);
+    this.lastTopic = topic;
+    this.lastSticky = next;
     return next;
   }
 }

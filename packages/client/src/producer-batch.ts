@@ -3,6 +3,8 @@
  * Records are encoded as they are appended, straight into one growing buffer that starts with
  * room for the 61-byte batch header (record-batch-header.ts); the header is written, the
  * records compressed and the CRC-32C computed once, when the batch is first sent (finish()).
+ * The buffer comes from the producer's pool (producer-buffer-pool.ts) and goes back once the
+ * batch is settled: requests send it by reference, so it must not be reused before then.
  *
  *   offset  width  field
  *   0       61     batch header          baseOffset 0, batchLength, partitionLeaderEpoch -1,
@@ -45,7 +47,8 @@ import {
   writeBatchCrc,
   writeInt64At,
 } from '@cairn/protocol';
-import { batchInitialBytesMin } from './constants.js';
+import { batchInitialBytesMin, shortStringChars } from './constants.js';
+import { type ProducerBufferPool, unpooled } from './producer-buffer-pool.js';
 import type { ProducerCall } from './producer-call.js';
 import type { ProducerRecord, RecordHeaders, RecordValue } from './producer-record.js';
 
@@ -81,8 +84,10 @@ export class ProducerBatch {
     readonly partition: number,
     readonly createdMs: number,
     capacityBytes: number,
+    /** Where the buffer comes from and goes back to once the batch is settled. */
+    private readonly pool: ProducerBufferPool = unpooled,
   ) {
-    this.buffer = Buffer.allocUnsafe(Math.max(RECORDS_OFFSET + 64, capacityBytes));
+    this.buffer = pool.allocate(Math.max(RECORDS_OFFSET + 64, capacityBytes));
   }
 
   /**
@@ -180,6 +185,9 @@ export class ProducerBatch {
       const packed = Buffer.allocUnsafe(RECORDS_OFFSET + compressed.length);
       compressed.copy(packed, RECORDS_OFFSET);
       batch = packed;
+      // The uncompressed records are not sent: their buffer can serve another batch now.
+      this.pool.release(this.buffer);
+      this.buffer = emptyBuffer;
     }
     writeInt64At(batch, 0, BASE_OFFSET_OFFSET);
     batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
@@ -249,6 +257,8 @@ export class ProducerBatch {
 
   private settle(): void {
     this.done = true;
+    // No request refers to the bytes any more (the answer came, or the connection is gone).
+    this.pool.release(this.buffer);
     this.buffer = emptyBuffer;
     this.bytes = undefined;
     const waiters = this.doneWaiters;
@@ -274,8 +284,9 @@ export class ProducerBatch {
 
   private grow(needBytes: number, limitBytes: number): void {
     const doubled = Math.min(this.buffer.length * 2, Math.max(limitBytes, needBytes));
-    const grown = Buffer.allocUnsafe(Math.max(needBytes, doubled));
+    const grown = this.pool.allocate(Math.max(needBytes, doubled));
     this.buffer.copy(grown, 0, 0, this.position);
+    this.pool.release(this.buffer);
     this.buffer = grown;
   }
 }
@@ -285,8 +296,34 @@ const emptyBuffer = Buffer.alloc(0);
 /** UTF-8 bytes of a key or value; -1 for null. */
 function byteLengthOf(value: RecordValue | undefined): number {
   if (value === null || value === undefined) return -1;
-  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (typeof value === 'string') return utf8Length(value);
   return value.length;
+}
+
+/**
+ * Buffer.byteLength(value, 'utf8'), measured in JS for a short ASCII string: a call into C++
+ * costs more than looking at a few characters, and short string keys are common.
+ */
+function utf8Length(value: string): number {
+  const length = value.length;
+  if (length <= shortStringChars) {
+    let index = 0;
+    while (index < length && value.charCodeAt(index) < 0x80) index++;
+    if (index === length) return length;
+  }
+  return Buffer.byteLength(value, 'utf8');
+}
+
+/** Writes the `byteCount` UTF-8 bytes of `value`; returns the position after them. */
+function writeUtf8(buffer: Buffer, position: number, value: string, byteCount: number): number {
+  // As many bytes as characters: ASCII, one byte per character.
+  if (byteCount === value.length && byteCount <= shortStringChars) {
+    for (let index = 0; index < byteCount; index++) {
+      buffer[position + index] = value.charCodeAt(index);
+    }
+    return position + byteCount;
+  }
+  return position + buffer.write(value, position, byteCount, 'utf8');
 }
 
 function countHeaders(headers: RecordHeaders): number {
@@ -303,7 +340,7 @@ function isHeaderList(
 }
 
 function headerSizeBytes(key: string, value: RecordValue): number {
-  const keyBytes = Buffer.byteLength(key, 'utf8');
+  const keyBytes = utf8Length(key);
   const valueBytes = byteLengthOf(value);
   return varIntSize(keyBytes) + keyBytes + varIntSize(valueBytes) + Math.max(0, valueBytes);
 }
@@ -335,9 +372,9 @@ function writeHeaders(buffer: Buffer, position: number, headers: RecordHeaders):
 }
 
 function writeHeader(buffer: Buffer, position: number, key: string, value: RecordValue): number {
-  const keyBytes = Buffer.byteLength(key, 'utf8');
+  const keyBytes = utf8Length(key);
   position = writeVarInt(buffer, position, keyBytes);
-  position += buffer.write(key, position, keyBytes, 'utf8');
+  position = writeUtf8(buffer, position, key, keyBytes);
   return writeValue(buffer, position, value, byteLengthOf(value));
 }
 
@@ -350,7 +387,7 @@ function writeValue(
 ): number {
   position = writeVarInt(buffer, position, byteCount);
   if (byteCount <= 0) return position;
-  if (typeof value === 'string') return position + buffer.write(value, position, byteCount, 'utf8');
+  if (typeof value === 'string') return writeUtf8(buffer, position, value, byteCount);
   buffer.set(value!, position);
   return position + byteCount;
 }

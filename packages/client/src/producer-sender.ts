@@ -27,6 +27,7 @@ import {
   type ProduceRequestPartition,
   type ProduceRequestTopic,
   type ProduceResponse,
+  type ProduceResponsePartition,
   produceApi,
 } from '@cairn/protocol';
 import type { Cluster } from './cluster.js';
@@ -321,13 +322,14 @@ export class ProducerSender {
   private onResponse(batches: ProducerBatch[], response: ProduceResponse | undefined): void {
     this.inflightRequests--;
     const now = Date.now();
+    const answers = response === undefined ? undefined : new AnswerCursor(response);
     for (const batch of batches) {
       const queue = this.accumulator.queueFor(batch.topic, batch.partition);
-      if (response === undefined) {
+      if (answers === undefined) {
         this.succeed(queue, batch, -1);
         continue;
       }
-      const answer = findPartition(response, batch.topic, batch.partition);
+      const answer = answers.find(batch.topic, batch.partition);
       if (answer === undefined) {
         const error = new KafkaClientError({
           code: ErrorCode.UNKNOWN_SERVER_ERROR,
@@ -563,14 +565,39 @@ export class ProducerSender {
   }
 }
 
-function findPartition(response: ProduceResponse, topic: string, partition: number) {
-  for (const topicResponse of response.responses) {
-    if (topicResponse.name !== topic) continue;
-    for (const answer of topicResponse.partitionResponses) {
-      if (answer.index === partition) return answer;
+/**
+ * Finds each batch's answer in a Produce response. Kafka answers the partitions in the order
+ * they were asked, so a search starts just after the previous answer found (wrapping around):
+ * one step per batch in that order, instead of a scan per batch (quadratic in the partitions
+ * of a request); any order is still found.
+ */
+class AnswerCursor {
+  private topicIndex = 0;
+  private partitionIndex = 0;
+
+  constructor(private readonly response: ProduceResponse) {}
+
+  find(topic: string, partition: number): ProduceResponsePartition | undefined {
+    const topics = this.response.responses;
+    const topicCount = topics.length;
+    for (let topicStep = 0; topicStep < topicCount; topicStep++) {
+      const topicIndex = (this.topicIndex + topicStep) % topicCount;
+      const topicResponse = topics[topicIndex]!;
+      if (topicResponse.name !== topic) continue;
+      const answers = topicResponse.partitionResponses;
+      const answerCount = answers.length;
+      const first = topicStep === 0 ? this.partitionIndex : 0;
+      for (let step = 0; step < answerCount; step++) {
+        const answerIndex = (first + step) % answerCount;
+        const answer = answers[answerIndex]!;
+        if (answer.index !== partition) continue;
+        this.topicIndex = topicIndex;
+        this.partitionIndex = answerIndex + 1;
+        return answer;
+      }
     }
+    return undefined;
   }
-  return undefined;
 }
 
 /** Kafka's DefaultRecordBatch.incrementSequence: wraps from 2^31 - 1 to 0. */

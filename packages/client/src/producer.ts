@@ -29,6 +29,7 @@ import {
   maxBlockMsDefault,
   maxRequestBytesDefault,
   produceRetriesDefault,
+  producerBufferPoolBytesMax,
   requestTimeoutMsDefault,
   retryBackoffMsDefault,
   retryBackoffMsMax,
@@ -37,6 +38,7 @@ import {
 import { ClosedError, errorFromCode, type KafkaClientError } from './errors.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 import { ProducerBatch } from './producer-batch.js';
+import { ProducerBufferPool } from './producer-buffer-pool.js';
 import { ProducerCall } from './producer-call.js';
 import type {
   ProducerRecord,
@@ -45,7 +47,7 @@ import type {
   TopicRecords,
 } from './producer-record.js';
 import { ProducerSender } from './producer-sender.js';
-import { RecordAccumulator } from './record-accumulator.js';
+import { type PartitionQueue, RecordAccumulator } from './record-accumulator.js';
 import type { RetryOptions } from './retry.js';
 
 export type Acks = -1 | 0 | 1 | 'all';
@@ -90,6 +92,7 @@ export class Producer {
   readonly idempotent: boolean;
   private readonly ownsCluster: boolean;
   private readonly accumulator: RecordAccumulator;
+  private readonly bufferPool: ProducerBufferPool;
   private readonly sender: ProducerSender;
   private readonly partitioner: Partitioner | undefined;
   private readonly defaultPartitioner = new DefaultPartitioner();
@@ -133,6 +136,11 @@ export class Producer {
     this.cluster = options.cluster ?? new Cluster(clusterOptions(options));
     this.ownsCluster = options.cluster === undefined;
     this.accumulator = new RecordAccumulator(bufferBytes, maxBlockMs);
+    const pooledBytes = Math.min(bufferBytes, producerBufferPoolBytesMax);
+    this.bufferPool = new ProducerBufferPool(
+      this.batchBytes,
+      Math.max(1, Math.floor(pooledBytes / this.batchBytes)),
+    );
     this.sender = new ProducerSender(this.cluster, this.accumulator, {
       acks,
       compression,
@@ -231,26 +239,36 @@ export class Producer {
 
   /** A problem that refuses the whole call before any record is appended. */
   private checkRecords(groups: readonly TopicRecords[]): KafkaClientError | undefined {
-    for (const { topic, records } of groups) {
-      for (const record of records) {
-        const partition = record.partition;
-        if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
-          return invalidRecord(topic, `partition ${partition} is not a partition number`);
-        }
-        const timestamp = record.timestamp;
-        if (timestamp !== undefined && !Number.isSafeInteger(timestamp)) {
-          return invalidRecord(topic, `timestamp ${timestamp} is not an integer of milliseconds`);
-        }
-        const upperBytes = upperSizeBytes(record.key) + upperSizeBytes(record.value);
-        if (upperBytes > this.maxRequestBytes && recordBytes(record) > this.maxRequestBytes) {
-          return errorFromCode(ErrorCode.MESSAGE_TOO_LARGE, {
-            topic,
-            message:
-              `a record of ${recordBytes(record)} bytes is larger than maxRequestBytes ` +
-              `${this.maxRequestBytes}`,
-          });
-        }
+    // Indexed loops: for-of over a large call's records cost an iterator result per record
+    // wherever V8 left the loop unoptimized.
+    for (let group = 0; group < groups.length; group++) {
+      const { topic, records } = groups[group]!;
+      const recordCount = records.length;
+      for (let index = 0; index < recordCount; index++) {
+        const problem = this.checkRecord(topic, records[index]!);
+        if (problem !== undefined) return problem;
       }
+    }
+    return undefined;
+  }
+
+  private checkRecord(topic: string, record: ProducerRecord): KafkaClientError | undefined {
+    const partition = record.partition;
+    if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
+      return invalidRecord(topic, `partition ${partition} is not a partition number`);
+    }
+    const timestamp = record.timestamp;
+    if (timestamp !== undefined && !Number.isSafeInteger(timestamp)) {
+      return invalidRecord(topic, `timestamp ${timestamp} is not an integer of milliseconds`);
+    }
+    const upperBytes = upperSizeBytes(record.key) + upperSizeBytes(record.value);
+    if (upperBytes > this.maxRequestBytes && recordBytes(record) > this.maxRequestBytes) {
+      return errorFromCode(ErrorCode.MESSAGE_TOO_LARGE, {
+        topic,
+        message:
+          `a record of ${recordBytes(record)} bytes is larger than maxRequestBytes ` +
+          `${this.maxRequestBytes}`,
+      });
     }
     return undefined;
   }
@@ -258,11 +276,15 @@ export class Producer {
   /** Whether every topic's partition count is known and covers the explicit partitions. */
   private partitionsKnown(groups: readonly TopicRecords[]): boolean {
     const topics = this.cluster.metadata().topics;
-    for (const { topic, records } of groups) {
-      const count = topics.get(topic)?.partitions.length ?? 0;
-      if (count === 0 || topics.get(topic)!.errorCode !== ErrorCode.NONE) return false;
-      for (const record of records) {
-        if (record.partition !== undefined && record.partition >= count) return false;
+    for (let group = 0; group < groups.length; group++) {
+      const { topic, records } = groups[group]!;
+      const metadata = topics.get(topic);
+      const count = metadata?.partitions.length ?? 0;
+      if (count === 0 || metadata!.errorCode !== ErrorCode.NONE) return false;
+      const recordCount = records.length;
+      for (let index = 0; index < recordCount; index++) {
+        const partition = records[index]!.partition;
+        if (partition !== undefined && partition >= count) return false;
       }
     }
     return true;
@@ -304,26 +326,29 @@ export class Producer {
     for (const { topic, records } of groups) {
       const partitionCount = topics.get(topic)!.partitions.length;
       const recordCount = records.length;
+      // Consecutive records mostly share a partition: its queue is looked up once per run.
+      let queue: PartitionQueue | undefined;
       for (let position = 0; position < recordCount; position++) {
         const record = records[position]!;
-        this.appendRecord(
-          topic,
-          partitionCount,
-          record,
-          record.timestamp ?? now,
-          call,
-          index,
-          recordCount - position,
-          now,
-        );
+        const partition = record.partition ?? this.choosePartition(topic, record, partitionCount);
+        if (queue === undefined || queue.partition !== partition) {
+          queue = this.accumulator.queueFor(topic, partition);
+        }
+        const timestamp = record.timestamp ?? now;
+        const left = recordCount - position;
+        queue = this.appendRecord(queue, partitionCount, record, timestamp, call, index, left, now);
         index++;
       }
     }
     call.resolveIfEmpty();
   }
 
+  /**
+   * Appends `record` to the open batch of `queue`, closing it first when full; returns the
+   * queue the record went to (an unkeyed record moves on with the sticky partition).
+   */
   private appendRecord(
-    topic: string,
+    queue: PartitionQueue,
     partitionCount: number,
     record: ProducerRecord,
     timestamp: number,
@@ -331,44 +356,58 @@ export class Producer {
     index: number,
     recordsLeft: number,
     now: number,
-  ): void {
-    let partition = record.partition ?? this.choosePartition(topic, record, partitionCount);
+  ): PartitionQueue {
     for (let attempt = 0; ; attempt++) {
-      const queue = this.accumulator.queueFor(topic, partition);
       const open = queue.open;
       if (open !== undefined) {
         const added = open.tryAppend(record, timestamp, call, index, this.batchBytes);
         if (added > 0) {
           this.account(open, added);
-          return;
+          return queue;
         }
         // Full: it goes as it is, and an unkeyed record follows the sticky partition on.
         queue.open = undefined;
         open.close();
         queue.ready.push(open);
         this.sender.scheduleDrain();
-        this.defaultPartitioner.onBatchClosed(topic, partition, partitionCount);
+        this.defaultPartitioner.onBatchClosed(queue.topic, queue.partition, partitionCount);
         if (attempt === 0 && this.isSticky(record)) {
-          partition = this.choosePartition(topic, record, partitionCount);
+          const partition = this.choosePartition(queue.topic, record, partitionCount);
+          queue = this.accumulator.queueFor(queue.topic, partition);
           continue;
         }
       }
-      const hintBytes = recordsLeft * approximateBytes(record);
-      const batch = new ProducerBatch(
-        topic,
-        partition,
-        now,
-        ProducerBatch.initialCapacity(this.batchBytes, hintBytes),
-      );
-      queue.open = batch;
-      this.accumulator.active.add(queue);
-      // An empty batch takes any record; its header counts against the buffer too.
-      const added = batch.tryAppend(record, timestamp, call, index, this.batchBytes);
-      this.account(batch, RECORDS_OFFSET + added);
-      if (this.lingerMs === 0) this.sender.scheduleDrain();
-      else this.sender.scheduleDrainAt(now + this.lingerMs);
-      return;
+      this.openBatch(queue, record, timestamp, call, index, recordsLeft, now);
+      return queue;
     }
+  }
+
+  /** Starts a batch for `queue` with `record` in it (an empty batch takes any record). */
+  private openBatch(
+    queue: PartitionQueue,
+    record: ProducerRecord,
+    timestamp: number,
+    call: ProducerCall,
+    index: number,
+    recordsLeft: number,
+    now: number,
+  ): void {
+    // The topic's records still to come in this call hint at the size to allocate.
+    const hintBytes = recordsLeft * approximateBytes(record);
+    const batch = new ProducerBatch(
+      queue.topic,
+      queue.partition,
+      now,
+      ProducerBatch.initialCapacity(this.batchBytes, hintBytes),
+      this.bufferPool,
+    );
+    queue.open = batch;
+    this.accumulator.active.add(queue);
+    const added = batch.tryAppend(record, timestamp, call, index, this.batchBytes);
+    // The batch header counts against the buffer too.
+    this.account(batch, RECORDS_OFFSET + added);
+    if (this.lingerMs === 0) this.sender.scheduleDrain();
+    else this.sender.scheduleDrainAt(now + this.lingerMs);
   }
 
   private account(batch: ProducerBatch, byteCount: number): void {

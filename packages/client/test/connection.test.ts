@@ -1,8 +1,17 @@
 // Proves the connection layer over real TCP: version negotiation against the real broker
-// (and the ApiVersions fallback against a scripted peer), a bounded pipelined window,
+// (and the ApiVersions fallback against a scripted peer), a bounded pipelined window, a Produce
+// request written as one writev of its parts with the batch buffer itself among them,
 // request and connect timeouts against peers that never answer, and a clean close().
 import * as net from 'node:net';
-import { ErrorCode, listGroupsApi, metadataApi, produceApi } from '@cairn/protocol';
+import {
+  createTopicsApi,
+  ErrorCode,
+  encodeRecordBatch,
+  listGroupsApi,
+  metadataApi,
+  produceApi,
+  produceRecordsSharedBytesMin,
+} from '@cairn/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '../src/connection.js';
 import {
@@ -69,6 +78,49 @@ describe('Connection against the broker', () => {
     await expect(inFlight).resolves.toMatchObject({ errorCode: ErrorCode.NONE });
     await closing;
     await expect(connection.send(metadataApi, 6, allTopics)).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('writes a Produce request as one writev of parts, the batch not copied', async () => {
+    const writes: Buffer[][] = [];
+    const connection = await Connection.connect({
+      host: '127.0.0.1',
+      port: test.broker.port,
+      socketFactory: ({ host, port }) => {
+        const socket = net.connect({ host, port });
+        const writev = socket._writev!.bind(socket);
+        socket._writev = (chunks, callback) => {
+          writes.push(chunks.map((entry) => entry.chunk as Buffer));
+          writev(chunks, callback);
+        };
+        return socket;
+      },
+    });
+    const created = await connection.send(createTopicsApi, 2, {
+      topics: [
+        { name: 'parts', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
+      ],
+      timeoutMs: 5_000,
+      validateOnly: false,
+    });
+    expect(created.topics[0]?.errorCode).toBe(ErrorCode.NONE);
+    const values = Array.from({ length: 64 }, (_, index) => Buffer.alloc(1_000, index));
+    const batch = encodeRecordBatch({ records: values.map((value) => ({ key: null, value })) });
+    expect(batch.length).toBeGreaterThanOrEqual(produceRecordsSharedBytesMin);
+    const response = await connection.send(produceApi, connection.versionFor(produceApi), {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 5_000,
+      topicData: [{ name: 'parts', partitionData: [{ index: 0, records: batch }] }],
+    });
+    expect(response.responses[0]?.partitionResponses[0]).toMatchObject({
+      errorCode: ErrorCode.NONE,
+      baseOffset: 0,
+    });
+    expect(test.broker.registry.partitionLog('parts', 0)?.logEndOffset).toBe(64);
+    // Header and fields, the batch itself, nothing after it: one writev.
+    const produceWrite = writes.find((chunks) => chunks.includes(batch));
+    expect(produceWrite).toHaveLength(2);
+    await connection.close();
   });
 
   it('refuses a version the broker does not support', async () => {

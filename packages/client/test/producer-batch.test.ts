@@ -1,7 +1,9 @@
 // Proves that a batch encoded record by record into one buffer is a valid record batch v2:
 // the protocol package's independent decoder (CRC, lengths, every field) reads back the keys,
-// values, headers, timestamps, offsets and producer fields, with and without compression, and
-// that the batch hands each record of each call its offset.
+// values, headers, timestamps, offsets and producer fields, with and without compression (short
+// ASCII strings are encoded in JS, longer and non-ASCII ones by Buffer: both read back), that
+// the batch hands each record of each call its offset, and that batch buffers come from and go
+// back to the producer's pool only once the batch is settled.
 import {
   type CompressionCode,
   CompressionType,
@@ -10,7 +12,9 @@ import {
   validateBatch,
 } from '@cairn/protocol';
 import { describe, expect, it } from 'vitest';
+import { shortStringChars } from '../src/constants.js';
 import { ProducerBatch } from '../src/producer-batch.js';
+import { ProducerBufferPool } from '../src/producer-buffer-pool.js';
 import { ProducerCall } from '../src/producer-call.js';
 import type { ProducerRecord, RecordMetadata } from '../src/producer-record.js';
 
@@ -152,5 +156,74 @@ describe('ProducerBatch', () => {
     batch.resequence(9, 1, 0);
     const decoded = decodeRecordBatch(batch.bytes!);
     expect(decoded).toMatchObject({ producerId: 9, producerEpoch: 1, baseSequence: 0 });
+  });
+
+  it('encodes strings at the short-ASCII boundary and beyond, ASCII or not', () => {
+    const texts: string[] = [];
+    for (const length of [0, 1, shortStringChars - 1, shortStringChars, shortStringChars + 1]) {
+      texts.push('k'.repeat(length), `${'é'.repeat(length)}`, `${'a'.repeat(length)}€`);
+    }
+    texts.push('😀', `x${'😀'.repeat(shortStringChars)}`);
+    const { call } = newCall(texts.length);
+    const batch = new ProducerBatch('t', 0, 0, 64);
+    texts.forEach((text, index) => {
+      const record = { key: text, value: text, headers: { [text]: text } };
+      expect(batch.tryAppend(record, 0, call, index, 1 << 20)).toBeGreaterThan(0);
+    });
+    const decoded = decodeRecordBatch(batch.finish(CompressionType.none, -1, -1, -1));
+    expect(decoded.records.map((record) => record.key?.toString())).toEqual(texts);
+    expect(decoded.records.map((record) => record.value?.toString())).toEqual(texts);
+    expect(decoded.records.map((record) => record.headers[0]?.key)).toEqual(texts);
+  });
+
+  it('takes a pooled buffer and gives it back only once settled', () => {
+    const pool = new ProducerBufferPool(4096, 2);
+    const pooled = pool.allocate(4096);
+    pool.release(pooled);
+    pool.release(Buffer.alloc(100)); // not the pool's size: not kept
+    expect(pool.freeCount).toBe(1);
+
+    const { call } = newCall(2);
+    const batch = new ProducerBatch('t', 0, 0, 1024, pool);
+    expect(pool.freeCount).toBe(0);
+    batch.tryAppend({ value: 'a' }, 0, call, 0, 4096);
+    batch.tryAppend({ value: 'b' }, 0, call, 1, 4096);
+    const bytes = batch.finish(CompressionType.none, -1, -1, -1);
+    // The batch is written from the pooled buffer itself, which stays out while in flight.
+    expect(bytes.buffer).toBe(pooled.buffer);
+    expect(pool.freeCount).toBe(0);
+    batch.complete(0);
+    expect(pool.freeCount).toBe(1);
+    expect(pool.allocate(10)).toBe(pooled);
+  });
+
+  it('returns the records buffer of a compressed batch at finish, the sent bytes being new', () => {
+    const pool = new ProducerBufferPool(4096, 2);
+    const { call } = newCall(1);
+    const batch = new ProducerBatch('t', 0, 0, 4096, pool);
+    batch.tryAppend({ value: 'x'.repeat(500) }, 0, call, 0, 4096);
+    const bytes = batch.finish(CompressionType.gzip, -1, -1, -1);
+    expect(pool.freeCount).toBe(1);
+    // Reusing the returned buffer cannot touch the compressed batch.
+    pool.allocate(4096).fill(0xee);
+    validateBatch(bytes);
+    expect(decodeRecordBatch(bytes).records[0]?.value?.toString()).toBe('x'.repeat(500));
+  });
+
+  it('keeps a grown batch buffer of the pool size, up to the pool limit', () => {
+    const pool = new ProducerBufferPool(2048, 1);
+    const { call } = newCall(40);
+    const batch = new ProducerBatch('t', 0, 0, 128, pool);
+    for (let index = 0; index < 40; index++) {
+      batch.tryAppend({ value: Buffer.alloc(40, index) }, 0, call, index, 2048);
+    }
+    const decoded = decodeRecordBatch(batch.finish(CompressionType.none, -1, -1, -1));
+    expect(decoded.records.map((record) => record.value?.[0])).toEqual(
+      Array.from({ length: 40 }, (_, index) => index),
+    );
+    batch.fail(new Error('dropped'));
+    expect(pool.freeCount).toBe(1);
+    pool.release(Buffer.alloc(2048));
+    expect(pool.freeCount).toBe(1);
   });
 });

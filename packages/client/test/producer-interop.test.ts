@@ -4,10 +4,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { keyPartition } from '@cairn/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../src/cluster.js';
-import { keyPartition } from '../src/murmur2.js';
 import { Producer } from '../src/producer.js';
 import { createTopic, startTestBroker, type TestBroker } from './helpers/broker.js';
 

@@ -1,14 +1,14 @@
 // Proves the producer against the real broker over TCP: acks 0/1/all, every compression codec,
 // keyed records on their murmur2 partition, sticky partitioning of unkeyed records, a custom
 // partitioner, bufferBytes backpressure, flush and close, refreshing metadata when a topic
-// gains partitions, and that fatal errors fail at once while retriable ones are retried.
-// Records are read back with plain Fetch requests and the protocol package's decoder.
-import { CompressionType, createPartitionsApi, ErrorCode } from '@cairn/protocol';
+// gains partitions, that fatal errors fail at once while retriable ones are retried, and that
+// batches sent by reference from reused (pooled) buffers arrive intact. Records are read back with plain Fetch requests and the protocol package's decoder.
+import { CompressionType, createPartitionsApi, ErrorCode, keyPartition } from '@cairn/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../src/cluster.js';
 import { BufferExhaustedError, ClosedError } from '../src/errors.js';
-import { keyPartition } from '../src/murmur2.js';
 import { Producer, type ProducerOptions } from '../src/producer.js';
+import type { ProducerBufferPool } from '../src/producer-buffer-pool.js';
 import { createTopic, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { readBatches, readRecords } from './helpers/read-records.js';
 
@@ -92,6 +92,52 @@ describe('acks', () => {
   it('refuses idempotence with acks other than all', () => {
     expect(() => newProducer({ acks: 1, idempotence: true })).toThrow(/acks=all/);
   });
+});
+
+describe('batch buffers', () => {
+  /** Counts the pool's allocations that handed out a buffer it had before. */
+  function countReuse(producer: Producer): { reused: number } {
+    const pool = (producer as unknown as { bufferPool: ProducerBufferPool }).bufferPool;
+    const seen = new Set<Buffer>();
+    const counts = { reused: 0 };
+    const allocate = pool.allocate.bind(pool);
+    pool.allocate = (wantedBytes) => {
+      const buffer = allocate(wantedBytes);
+      if (seen.has(buffer)) counts.reused++;
+      seen.add(buffer);
+      return buffer;
+    };
+    return counts;
+  }
+
+  const values = Array.from({ length: 3000 }, (_, index) => `record-${index}-`.padEnd(100, 'v'));
+
+  for (const acks of [1, 0] as const) {
+    it(`sends reused buffers by reference with every record intact (acks=${acks})`, async () => {
+      const topic = `pooled-acks-${acks}`;
+      const producer = newProducer({ acks, batchBytes: 8 * 1024, maxInFlight: 5 });
+      const counts = countReuse(producer);
+      const sends: Promise<unknown>[] = [];
+      for (let first = 0; first < values.length; first += 100) {
+        sends.push(
+          producer.send(
+            topic,
+            values.slice(first, first + 100).map((value) => ({ value })),
+          ),
+        );
+        // Some calls after acknowledgements, so that freed buffers are taken again.
+        if (first % 1000 === 900) await Promise.all(sends);
+      }
+      await Promise.all(sends);
+      for (let attempt = 0; attempt < 100; attempt++) {
+        if (test.broker.registry.partitionLog(topic, 0)?.logEndOffset === values.length) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(counts.reused).toBeGreaterThan(0);
+      const records = await readRecords(cluster, topic, 0);
+      expect(records.map((record) => record.value)).toEqual(values);
+    });
+  }
 });
 
 describe('compression', () => {

@@ -19,6 +19,18 @@ export const writerInitialBytes = 1024;
  */
 export const writerSharedBytesMin = 16 * 1024;
 
+/**
+ * A Produce request's record batches at least this large are written by reference (the
+ * client sends them from the producer's batch buffers, no copy); smaller ones are copied, which
+ * costs less than one more part in the socket write.
+ */
+export const produceRecordsSharedBytesMin = 4 * 1024;
+
+/** Bytes of the scratch buffer murmur2OfKey writes string keys into to hash them unallocated. */
+export const murmur2KeyScratchBytes = 64 * 1024;
+/** String keys of at most this many characters are copied to the scratch in JS when ASCII. */
+export const murmur2AsciiKeyChars = 32;
+
 /** Bytes of an unsigned varint holding 32 bits, and of a varlong holding 64 bits. */
 export const varintBytesMax = 5;
 export const varlongBytesMax = 10;
@@ -33,3 +45,4 @@ export const decompressedBytesMax = 64 * 1024 * 1024;
 export const snappyXerialBlockBytes = 32 * 1024;
 
 assert(snappyXerialBlockBytes <= decompressedBytesMax, 'a snappy block must fit the limit');
+assert(murmur2AsciiKeyChars <= murmur2KeyScratchBytes, 'a short key must fit the scratch');

@@ -60,15 +60,29 @@ export class Writer {
    * when nothing was shared.
    */
   finishParts(): Buffer[] {
+    return this.partsOf(this.buffer);
+  }
+
+  /**
+   * As `finishParts`, but the parts stay valid after the writer is reused: the writer's own
+   * bytes are copied into one new buffer (one small copy when the large payloads were shared),
+   * for a message queued to be written later.
+   */
+  finishPartsCopy(): Buffer[] {
+    return this.partsOf(Buffer.from(this.buffer.subarray(0, this.position)));
+  }
+
+  /** The parts of the message with `own` holding the writer's own bytes. */
+  private partsOf(own: Buffer): Buffer[] {
     const parts: Buffer[] = [];
     let from = 0;
     for (const splice of this.splices) {
-      if (splice.position > from) parts.push(this.buffer.subarray(from, splice.position));
+      if (splice.position > from) parts.push(own.subarray(from, splice.position));
       parts.push(splice.bytes);
       from = splice.position;
     }
     if (this.position > from || parts.length === 0) {
-      parts.push(this.buffer.subarray(from, this.position));
+      parts.push(own.subarray(from, this.position));
     }
     return parts;
   }
@@ -194,11 +208,12 @@ export class Writer {
   }
 
   /**
-   * Writes `bytes` by reference when they are large (at least writerSharedBytesMin), else
-   * copies them. A shared buffer must not change until the message is written out.
+   * Writes `bytes` by reference when they are large (at least `sharedBytesMin`, by default
+   * writerSharedBytesMin), else copies them. A shared buffer must not change until the message
+   * is written out.
    */
-  writeRawShared(bytes: Buffer): void {
-    if (bytes.length < writerSharedBytesMin) {
+  writeRawShared(bytes: Buffer, sharedBytesMin = writerSharedBytesMin): void {
+    if (bytes.length < sharedBytesMin) {
       this.writeRaw(bytes);
       return;
     }

@@ -26,10 +26,13 @@
  *
  * Records are not decoded here: each partition's `records` is a view into the request buffer
  * (no copy), validated and stored by the log as it came. A caller that keeps it past the
- * request's buffer must copy it.
+ * request's buffer must copy it. Encoding, batches of produceRecordsSharedBytesMin or more are
+ * written by reference, not copied: the writer's `finishParts` gives the request as parts, and
+ * the batch buffers must not change until the request is written out.
  */
 import type { Api } from '../api.js';
 import { assert } from '../assert.js';
+import { produceRecordsSharedBytesMin } from '../constants.js';
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 
@@ -83,9 +86,16 @@ function readTopic(reader: Reader): ProduceRequestTopic {
   return { name: reader.readString(), partitionData: reader.readArray(readPartition) };
 }
 
+/** Large batches go by reference (Writer.writeRawShared): the request is sent as parts. */
 function writePartition(writer: Writer, partition: ProduceRequestPartition): void {
   writer.writeInt32(partition.index);
-  writer.writeNullableBytes(partition.records);
+  const records = partition.records;
+  if (records === null) {
+    writer.writeInt32(-1);
+    return;
+  }
+  writer.writeInt32(records.length);
+  writer.writeRawShared(records, produceRecordsSharedBytesMin);
 }
 
 function writeTopic(writer: Writer, topic: ProduceRequestTopic): void {

@@ -1,15 +1,19 @@
 // Proves the Produce codecs (v3-v7) agree with kafkajs and @platformatic/kafka in both
 // directions: their requests decode to our shape with each partition's records left as a view
 // of whole, valid v2 batches in the request buffer (no copy, no record decoding), our responses
-// decode with theirs, and every truncated request fails with a ProtocolError.
+// decode with theirs, our requests carry large batches by reference (the very buffers, as parts
+// of the frame) and small ones by copy, and every truncated request fails with a ProtocolError.
 import { describe, expect, it } from 'vitest';
 import {
   findBatchProblem,
   type ProduceRequest,
   type ProduceResponse,
   produceApi,
+  produceRecordsSharedBytesMin,
+  Reader,
   readBatchSizeBytes,
   readRecordCount,
+  Writer,
 } from '../../src/index.js';
 import {
   decodeRequest,
@@ -198,6 +202,38 @@ describe('Produce', () => {
       const logStartOffsets = decoded.responses[0]?.partitionResponses.map((p) => p.logStartOffset);
       expect(logStartOffsets).toEqual(version >= 5 ? [3, 0] : [-1, -1]);
       expect({ ...decoded, responses: [] }).toEqual({ ...response, responses: [] });
+    }
+  });
+
+  it('writes large batches by reference and small ones by copy, same bytes either way', () => {
+    const large = Buffer.alloc(produceRecordsSharedBytesMin, 5);
+    const small = Buffer.alloc(produceRecordsSharedBytesMin - 1, 6);
+    const request: ProduceRequest = {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 100,
+      topicData: [
+        {
+          name: 'orders',
+          partitionData: [
+            { index: 0, records: large },
+            { index: 1, records: small },
+            { index: 2, records: null },
+          ],
+        },
+        { name: 'payments', partitionData: [{ index: 0, records: large }] },
+      ],
+    };
+    for (const version of versionsOf(produceApi)) {
+      const writer = new Writer();
+      produceApi.encodeRequest(writer, version, request);
+      const parts = writer.finishParts();
+      expect(parts.filter((part) => part === large)).toHaveLength(2);
+      expect(parts).not.toContain(small);
+      const bytes = Buffer.concat(parts);
+      expect(bytes.length).toBe(writer.byteLength);
+      expect(bytes.equals(encodeRequest(produceApi, version, request))).toBe(true);
+      expect(produceApi.decodeRequest(new Reader(bytes), version)).toEqual(request);
     }
   });
 
