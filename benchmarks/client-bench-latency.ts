@@ -17,6 +17,11 @@
  * join of clients that need one is over before the schedule starts. Then one continuous
  * schedule runs the warm-up and each repetition back to back; records of a phase land in that
  * phase's histogram. Linger is 0 for every client here: each tick's records go out at once.
+ *
+ * Each record's send lag (the tick that sent it minus its due time) is kept as well: at least
+ * the wait for the next 1 ms tick, more when the process did not run on time (a GC pause, its
+ * own work, or, on a busy machine, another process on the core). When the send lag's p99 is
+ * close to the latency's, the tail happened before the client library was called.
  */
 import { build, type Histogram } from 'hdr-histogram-js';
 import type { BenchClient } from './client-bench-clients.js';
@@ -58,12 +63,15 @@ export interface LatencySample extends CpuSample {
   p99Ms: number;
   p999Ms: number;
   maxMs: number;
+  /** Send lag (see above): how late the ticks were, at p99. */
+  sendLagP99Ms: number;
 }
 
 interface PhaseCounts {
   sent: number;
   received: number;
   histogram: Histogram;
+  sendLag: Histogram;
 }
 
 export async function measureLatency(
@@ -73,10 +81,12 @@ export async function measureLatency(
 ): Promise<LatencySample[]> {
   const settings = job.latency;
   const phaseCount = firstMeasuredPhase + job.repetitions;
+  const histogram = () => build({ lowestDiscernibleValue: 1, highestTrackableValue: latencyUsMax });
   const phases: PhaseCounts[] = Array.from({ length: phaseCount }, () => ({
     sent: 0,
     received: 0,
-    histogram: build({ lowestDiscernibleValue: 1, highestTrackableValue: latencyUsMax }),
+    histogram: histogram(),
+    sendLag: histogram(),
   }));
   const ready = deferred();
   const failed = deferred();
@@ -84,9 +94,9 @@ export async function measureLatency(
   failed.promise.catch(() => {});
   const onValue = (value: Buffer) => {
     const phase = phases[value.readUInt32LE(PHASE_OFFSET)]!;
-    const latencyUs = (performance.now() - value.readDoubleLE(DUE_TIME_OFFSET)) * 1000;
+    const latencyMs = performance.now() - value.readDoubleLE(DUE_TIME_OFFSET);
     phase.received++;
-    phase.histogram.recordValue(Math.min(Math.max(1, Math.round(latencyUs)), latencyUsMax));
+    phase.histogram.recordValue(microseconds(latencyMs));
     if (phase === phases[probePhase]) ready.resolve();
   };
   const consumer = await client.consumer(
@@ -180,8 +190,10 @@ function runSchedule(
         meter = startCpuMeter(job.brokerPid);
         currentPhase = phase;
       }
-      due.push(makeValue(startMs + next * intervalMs, phase));
+      const dueMs = startMs + next * intervalMs;
+      due.push(makeValue(dueMs, phase));
       phases[phase]!.sent++;
+      phases[phase]!.sendLag.recordValue(microseconds(now - dueMs));
       next++;
     }
     if (due.length > 0) send(due);
@@ -192,6 +204,11 @@ function runSchedule(
   };
   const timer = setInterval(tick, tickMs);
   return Promise.race([sent, failed]).then(() => cpu);
+}
+
+/** A histogram value: `ms` in whole microseconds, within the histogram's range. */
+function microseconds(ms: number): number {
+  return Math.min(Math.max(1, Math.round(ms * 1000)), latencyUsMax);
 }
 
 async function drain(phases: PhaseCounts[], failed: Promise<void>): Promise<void> {
@@ -219,6 +236,7 @@ function latencySample(
     p99Ms: ms(99),
     p999Ms: ms(99.9),
     maxMs: phase.histogram.maxValue / 1000,
+    sendLagP99Ms: phase.sendLag.getValueAtPercentile(99) / 1000,
     ...cpu,
   };
 }

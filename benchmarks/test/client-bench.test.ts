@@ -87,6 +87,9 @@ describe('client-bench workloads', () => {
     expect(sample.p50Ms).toBeGreaterThan(0);
     expect(sample.p99Ms).toBeGreaterThanOrEqual(sample.p50Ms);
     expect(sample.p999Ms).toBeGreaterThanOrEqual(sample.p99Ms);
+    // Every record is sent after it is due and received after it is sent.
+    expect(sample.sendLagP99Ms).toBeGreaterThan(0);
+    expect(sample.sendLagP99Ms).toBeLessThanOrEqual(sample.p99Ms);
     expect(latencyTable([summarise(result)])).toMatch(/latency-100b \| +kafkajs \|/);
   });
 });

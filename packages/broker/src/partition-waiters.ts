@@ -8,8 +8,12 @@ export type Wake = () => void;
 export class PartitionWaiters<Key extends object> {
   private readonly waiters = new Map<Key, Set<Wake>>();
 
-  /** Resolves on the first append to any of `keys`, after `timeoutMs`, or on `signal`. */
+  /**
+   * Resolves on the first append to any of `keys`, after `timeoutMs`, or on `signal` (at once
+   * when it is already aborted: an 'abort' listener added then would never run).
+   */
   wait(keys: readonly Key[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const wake: Wake = () => {

@@ -2,7 +2,8 @@
  * The consumer's fetcher: one loop per broker that leads fetchable partitions, each keeping
  * one Fetch request in flight with every such partition in it, pipelined with the
  * application's processing (the response goes to the prefetch buffer, and the next fetch
- * leaves as soon as the buffer has room). Fetch v4+ without a fetch session (SessionId 0,
+ * leaves as soon as the buffer has room: when it has, in the same turn, before the
+ * application's handler runs on what came). Fetch v4+ without a fetch session (SessionId 0,
  * SessionEpoch -1: a full request each time, as Cairn answers sessionless anyway).
  *
  * Per fetch: reserve room in the prefetch buffer, ask for at most that many bytes (and at most
@@ -22,6 +23,7 @@ import {
   ErrorCode,
   type FetchRequestPartition,
   type FetchRequestTopic,
+  type FetchResponse,
   fetchApi,
 } from '@cairn/protocol';
 import type { Cluster } from './cluster.js';
@@ -63,6 +65,13 @@ interface SentPartition {
   readonly state: PartitionState;
   readonly epoch: number;
   readonly fetchOffset: number;
+}
+
+/** A fetch on the wire: the prefetch room it holds and what it asked for. */
+interface InflightFetch {
+  readonly reservation: number;
+  readonly sent: readonly SentPartition[];
+  readonly response: Promise<FetchResponse>;
 }
 
 export class Fetcher {
@@ -128,34 +137,35 @@ export class Fetcher {
     return led;
   }
 
+  /**
+   * Keeps one fetch in flight to the broker while it leads fetchable partitions. When a
+   * response comes, its chunks are queued and the next fetch is written in the same turn,
+   * before the consumer (woken by fill(), a microtask later) processes them: the broker's long
+   * poll then overlaps the application's handler instead of following it.
+   */
   private async brokerLoop(nodeId: number): Promise<void> {
+    let inflight: InflightFetch | null = null;
     while (!this.stopped) {
-      if (this.partitionsLedBy(nodeId).length === 0) break;
-      const reservation = await this.buffer.reserve(this.options.maxBytes);
-      const partitions = this.partitionsLedBy(nodeId);
-      if (this.stopped || reservation === 0 || partitions.length === 0) {
-        this.buffer.cancel(reservation);
-        if (this.stopped || reservation === 0) break;
+      if (inflight === null) {
+        if (this.partitionsLedBy(nodeId).length === 0) break;
+        const reservation = await this.buffer.reserve(this.options.maxBytes);
+        if (this.stopped || reservation === 0) {
+          this.buffer.cancel(reservation);
+          break;
+        }
+        inflight = this.send(nodeId, reservation);
         continue;
       }
-      const sent = this.rotate(partitions).map((state) => ({
-        state,
-        epoch: state.epoch,
-        fetchOffset: state.fetchOffset,
-      }));
+      const { reservation, sent, response } = inflight;
+      inflight = null;
       try {
-        const response = await this.cluster.request(
-          nodeId,
-          fetchApi,
-          this.fetchRequest(sent, reservation),
-          { timeoutMs: this.options.requestTimeoutMs + this.options.maxWaitMs },
-        );
+        const answer = await response;
         if (this.stopped) {
           this.buffer.cancel(reservation);
           break;
         }
-        if (response.errorCode !== ErrorCode.NONE) throw errorFromCode(response.errorCode);
-        this.buffer.fill(reservation, this.readResponse(response.responses, sent));
+        if (answer.errorCode !== ErrorCode.NONE) throw errorFromCode(answer.errorCode);
+        this.buffer.fill(reservation, this.readResponse(answer.responses, sent));
       } catch {
         this.buffer.cancel(reservation);
         if (this.stopped) break;
@@ -163,9 +173,49 @@ export class Fetcher {
         this.cluster.invalidateMetadata();
         await sleep(this.options.retryBackoffMs);
         void this.refreshLeaders();
+        continue;
       }
+      const next = this.buffer.tryReserve(this.options.maxBytes);
+      if (next > 0) inflight = this.send(nodeId, next);
+    }
+    if (inflight !== null) {
+      // Stopped with a fetch on the wire: its answer is of no use.
+      this.buffer.cancel(inflight.reservation);
+      inflight.response.catch(() => {});
     }
     this.loops.delete(nodeId);
+  }
+
+  /**
+   * Sends a fetch for the partitions `nodeId` leads, within `reservation` bytes; null (and the
+   * reservation given back) when it leads none now. On an open connection the request is
+   * written before this returns; otherwise the cluster connects first.
+   */
+  private send(nodeId: number, reservation: number): InflightFetch | null {
+    const partitions = this.partitionsLedBy(nodeId);
+    if (partitions.length === 0) {
+      this.buffer.cancel(reservation);
+      return null;
+    }
+    const sent = this.rotate(partitions).map((state) => ({
+      state,
+      epoch: state.epoch,
+      fetchOffset: state.fetchOffset,
+    }));
+    const request = this.fetchRequest(sent, reservation);
+    const options = { timeoutMs: this.options.requestTimeoutMs + this.options.maxWaitMs };
+    const connection = this.cluster.openConnection(nodeId);
+    let response: Promise<FetchResponse>;
+    if (connection?.isOpen) {
+      try {
+        response = connection.send(fetchApi, connection.versionFor(fetchApi), request, options);
+      } catch (error) {
+        response = Promise.reject(error);
+      }
+    } else {
+      response = this.cluster.request(nodeId, fetchApi, request, options);
+    }
+    return { reservation, sent, response };
   }
 
   private rotate(partitions: PartitionState[]): PartitionState[] {

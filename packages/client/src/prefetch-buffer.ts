@@ -50,15 +50,26 @@ export class PrefetchBuffer<Chunk extends SizedChunk> {
   }
 
   /**
-   * Waits for room and reserves up to `wantedBytes` (at least one byte) for a fetch; resolves
+   * Waits for room and reserves up to `wantedBytes` (>= 1) for a fetch; resolves
    * with the bytes reserved, or 0 once the buffer is closed. Pair with fill() or cancel().
    */
   async reserve(wantedBytes: number): Promise<number> {
-    const neededBytes = Math.min(wantedBytes, this.reserveBytesMin, this.bytesMax);
-    while (!this.closed && this.bytesMax - this.usedBytes < Math.max(neededBytes, 1)) {
+    for (;;) {
+      const grantedBytes = this.tryReserve(wantedBytes);
+      if (grantedBytes > 0 || this.closed) return grantedBytes;
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
-    if (this.closed) return 0;
+  }
+
+  /**
+   * reserve() without waiting: the bytes reserved, or 0 when there is not room enough now
+   * (or the buffer is closed). It lets a fetcher send its next fetch in the same turn as it
+   * queued the last one's chunks, before the consumer wakes up to process them.
+   */
+  tryReserve(wantedBytes: number): number {
+    assert(Number.isSafeInteger(wantedBytes) && wantedBytes > 0, `prefetch reserve ${wantedBytes}`);
+    const neededBytes = Math.max(Math.min(wantedBytes, this.reserveBytesMin, this.bytesMax), 1);
+    if (this.closed || this.bytesMax - this.usedBytes < neededBytes) return 0;
     const grantedBytes = Math.min(wantedBytes, this.bytesMax - this.usedBytes);
     this.reservedBytes += grantedBytes;
     return grantedBytes;

@@ -1,7 +1,11 @@
 // Proves flow control against the real broker: pause/resume per partition, the prefetch
-// buffer's byte bound while the application is slow, and lag per partition.
+// buffer's byte bound while the application is slow, lag per partition, and that the next
+// fetch is on the wire before the handler runs on the last one's records.
+import net from 'node:net';
+import { fetchApi } from '@cairn/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../src/cluster.js';
+import type { SocketFactory } from '../src/connection.js';
 import { Consumer } from '../src/consumer.js';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
 import {
@@ -102,6 +106,44 @@ describe('flow control', () => {
     expect(peak).toBeGreaterThan(prefetchBytes / 2);
     expect(peak).toBeLessThanOrEqual(prefetchBytes + batchBytesMax);
     await consumer.close();
+  });
+
+  it('writes the next fetch before the handler runs on the records of the last', async () => {
+    await createTopic(cluster, 'refetch', 1);
+    await produceNumbered(cluster, 'refetch', 1, 3);
+    // Counts Fetch requests as the consumer's connections write them (a frame's first part
+    // holds its length, then the API key).
+    let fetchesWritten = 0;
+    const socketFactory: SocketFactory = ({ host, port }) => {
+      const socket = net.connect({ host, port });
+      const write = socket.write;
+      socket.write = function (this: net.Socket, chunk: unknown, ...rest: unknown[]) {
+        if (Buffer.isBuffer(chunk) && chunk.length >= 6 && chunk.readInt16BE(4) === fetchApi.apiKey)
+          fetchesWritten++;
+        return Reflect.apply(write, this, [chunk, ...rest]) as boolean;
+      } as typeof socket.write;
+      return socket;
+    };
+    const consumer = new Consumer({
+      bootstrap: [bootstrap],
+      clusterOptions: { socketFactory },
+      maxWaitMs: 5_000,
+    });
+    await consumer.assign([{ topic: 'refetch', partition: 0, offset: 0 }]);
+    const fetchesAtHandler: number[] = [];
+    const running = consumer.run({
+      eachBatch: (batch) => {
+        fetchesAtHandler.push(fetchesWritten);
+        const values = batch.messages.map((message) => String(message.value));
+        expect(values).toEqual(['p0-0', 'p0-1', 'p0-2']);
+      },
+    });
+    await waitFor(() => fetchesAtHandler.length === 1, 'the first batch');
+    // The first fetch brought the three records; the second (a long poll) left before the
+    // handler ran, so the broker waits for new records while the application works.
+    expect(fetchesAtHandler).toEqual([2]);
+    await consumer.close();
+    await running;
   });
 
   it('reports lag per partition from the high watermark and the position', async () => {

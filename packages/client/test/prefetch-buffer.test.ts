@@ -1,5 +1,5 @@
-// Proves the prefetch buffer's byte bound: reservations wait for room, chunks count until
-// released, dropping frees room, and closing wakes every waiter.
+// Proves the prefetch buffer's byte bound: reservations wait for room (or, tried, are refused),
+// chunks count until released, dropping frees room, and closing wakes every waiter.
 import { describe, expect, it } from 'vitest';
 import { PrefetchBuffer } from '../src/prefetch-buffer.js';
 
@@ -23,6 +23,17 @@ describe('prefetch buffer', () => {
     await waiting;
     expect(granted).toBe(400);
     expect(buffer.usedBytes).toBe(1000);
+  });
+
+  it('reserves without waiting when there is room, and refuses (0) when there is not', () => {
+    const buffer = new PrefetchBuffer<ReturnType<typeof chunk>>(1000, 200);
+    expect(buffer.tryReserve(900)).toBe(900);
+    expect(buffer.tryReserve(500)).toBe(0); // 100 free is below the 200 minimum
+    expect(buffer.usedBytes).toBe(900);
+    buffer.cancel(900);
+    expect(buffer.tryReserve(500)).toBe(500);
+    buffer.close();
+    expect(buffer.tryReserve(100)).toBe(0);
   });
 
   it('keeps a taken chunk counted until it is released', async () => {
