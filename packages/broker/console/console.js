@@ -1,8 +1,15 @@
 // Cairn's web console: one module, no dependencies, no build step. It reads the broker's HTTP
 // API (the same routes documented at /openapi.json) and redraws the current view every
-// REFRESH_MS. Views: #/topics, #/topics/<name>, #/groups, #/groups/<id>.
+// REFRESH_MS (`?refresh=MS` in the page's address changes it). Views: #/topics,
+// #/topics/<name>, #/groups, #/groups/<id>. The record browser follows its partition: each
+// refresh reads again from the chosen start, so new records appear as they are produced.
 
-const REFRESH_MS = 2000;
+const REFRESH_MS_DEFAULT = 2000;
+const REFRESH_MS_MIN = 100;
+const REFRESH_MS = Math.max(
+  REFRESH_MS_MIN,
+  Number(new URLSearchParams(location.search).get('refresh')) || REFRESH_MS_DEFAULT,
+);
 /** Samples kept per topic for the produce-rate sparkline. */
 const RATE_SAMPLES_MAX = 30;
 /** Records shown by the browser at once. */
@@ -119,11 +126,11 @@ function sparkline(values) {
 
 // ---- produce rates: derived from log end offsets between refreshes --------------------------
 
-/** topic -> { lastTotal, lastAt, rates: number[] } */
+/** topic, or `topic/partition` -> { lastTotal, lastAt, rates: number[] } */
 const rateHistory = new Map();
 
-function recordRate(topic, totalEndOffset, now) {
-  const entry = rateHistory.get(topic) ?? { lastTotal: totalEndOffset, lastAt: now, rates: [] };
+function recordRate(key, totalEndOffset, now) {
+  const entry = rateHistory.get(key) ?? { lastTotal: totalEndOffset, lastAt: now, rates: [] };
   if (now > entry.lastAt) {
     const rate = Math.max(0, ((totalEndOffset - entry.lastTotal) * 1000) / (now - entry.lastAt));
     entry.rates.push(rate);
@@ -131,8 +138,15 @@ function recordRate(topic, totalEndOffset, now) {
   }
   entry.lastTotal = totalEndOffset;
   entry.lastAt = now;
-  rateHistory.set(topic, entry);
+  rateHistory.set(key, entry);
   return entry;
+}
+
+/** The latest produce rate (records/s) and its sparkline, for a table cell. */
+function rateCell(entry) {
+  return h('td', { class: 'num rate' }, `${num(Math.round(entry.rates.at(-1) ?? 0))}/s `, [
+    sparkline(entry.rates),
+  ]);
 }
 
 const sum = (values) => values.reduce((a, b) => a + b, 0);
@@ -147,7 +161,6 @@ async function topicsView() {
     const partitions = topic.partitions;
     const records = sum(partitions.map((p) => p.logEndOffset - p.logStartOffset));
     const rate = recordRate(topic.name, sum(partitions.map((p) => p.logEndOffset)), now);
-    const latest = rate.rates.at(-1) ?? 0;
     return h(
       'tr',
       {
@@ -159,7 +172,7 @@ async function topicsView() {
       h('td', { class: 'num' }, partitions.length),
       h('td', { class: 'num' }, num(records)),
       h('td', { class: 'num' }, bytes(sum(partitions.map((p) => p.sizeBytes ?? 0)))),
-      h('td', { class: 'num' }, `${num(Math.round(latest))}/s `, sparkline(rate.rates)),
+      rateCell(rate),
     );
   });
   return [
@@ -191,6 +204,7 @@ const browser = {
 
 async function topicView(name) {
   const topic = await describeTopic(name);
+  const now = Date.now();
   if (browser.topic !== name) {
     Object.assign(browser, {
       topic: name,
@@ -211,8 +225,11 @@ async function topicView(name) {
       h('td', { class: 'num' }, num(p.logEndOffset)),
       h('td', { class: 'num' }, num(p.logEndOffset - p.logStartOffset)),
       h('td', { class: 'num' }, bytes(p.sizeBytes)),
+      rateCell(recordRate(`${name}/${p.partition}`, p.logEndOffset, now)),
     ),
   );
+  // The browser follows its partition: read again from the same start on every refresh.
+  if (browser.result !== null) await readBrowsed(topic);
   // Configs set on the topic first; the defaults after them.
   const sorted = [...(topic.configs ?? [])].sort(
     (a, b) => Number(a.isDefault) - Number(b.isDefault),
@@ -237,13 +254,14 @@ async function topicView(name) {
         ['Log end', 'num'],
         ['Records', 'num'],
         ['Size', 'num'],
+        ['Produce rate', 'num'],
       ],
       partitionRows,
       'No partitions.',
     ),
     h('h2', {}, 'Records'),
     browserForm(topic),
-    browserResult(),
+    browserResult(topic),
     h(
       'details',
       {},
@@ -306,9 +324,10 @@ function browserForm(topic) {
     'form',
     {
       class: 'browse',
-      onsubmit: (e) => {
+      onsubmit: async (e) => {
         e.preventDefault();
-        loadRecords();
+        await readBrowsed(topic);
+        refresh();
       },
     },
     h('label', {}, 'Partition', partitionSelect),
@@ -318,10 +337,15 @@ function browserForm(topic) {
   );
 }
 
-async function loadRecords() {
+/**
+ * Reads the browser's partition from its start (an offset, clamped to the partition's log
+ * start so retention does not make it an error, or a time) into `browser.result`.
+ */
+async function readBrowsed(topic) {
+  const logStartOffset = topic.partitions[browser.partition]?.logStartOffset ?? 0;
   const from =
     browser.mode === 'offset'
-      ? { offset: Math.max(0, browser.offset || 0) }
+      ? { offset: Math.max(logStartOffset, browser.offset || 0) }
       : { timestamp: browser.time ? new Date(browser.time).getTime() : 0 };
   try {
     browser.result = await readRecords(browser.topic, browser.partition, from);
@@ -330,7 +354,6 @@ async function loadRecords() {
     browser.result = null;
     browser.error = error.message;
   }
-  refresh();
 }
 
 function pretty(record) {
@@ -339,7 +362,7 @@ function pretty(record) {
   return String(record.value);
 }
 
-function browserResult() {
+function browserResult(topic) {
   if (browser.error) return h('p', { class: 'error' }, browser.error);
   if (!browser.result)
     return h('p', { class: 'empty' }, 'Pick a partition and a start, then "Show records".');
@@ -375,7 +398,9 @@ function browserResult() {
     h(
       'p',
       { class: 'empty' },
-      `next offset ${num(browser.result.nextOffset)} · high watermark ${num(browser.result.highWatermark)}`,
+      `partition ${browser.partition} of ${topic.partitions.length} · next offset ` +
+        `${num(browser.result.nextOffset)} · high watermark ` +
+        `${num(browser.result.highWatermark)} · following new records`,
     ),
   );
 }

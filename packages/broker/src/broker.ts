@@ -42,6 +42,7 @@ import {
 } from './http/http-server.js';
 import { type BrokerMetrics, createBrokerMetrics } from './metrics/broker-metrics.js';
 import { GroupLag } from './metrics/group-lag.js';
+import { HttpProbe, httpRequestMetrics } from './metrics/http-probe.js';
 import { LogEvents } from './metrics/log-events.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { KafkaServer } from './network/kafka-server.js';
@@ -114,7 +115,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   // HTTP listens first: /healthz answers and /readyz says 503 while the logs recover.
   // Set before the HTTP services are attached, so /metrics (503 until then) always finds it.
   let current: BrokerMetrics | null = null;
+  const httpProbe = new HttpProbe();
   const http = await startHttp(options, logger, [
+    httpRequestMetrics(httpProbe),
     metricsRoute(() => current),
     registerConsoleRoutes,
   ]);
@@ -210,6 +213,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       logEvents,
       quotas,
       connections: () => server,
+      http: httpProbe,
     });
     current = metrics;
     http?.server.attach({
@@ -219,7 +223,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       waiters,
       shutdownSignal: shutdown.signal,
       defaultPartitionCount,
-      beforeProduce: (topic, clientId, bytes) => quotas.admitHttpProduce(topic, clientId, bytes),
+      produceGate: quotas.httpProduceGate,
     });
     logger.info(
       { kafka: `${host}:${server.port}`, http: http?.address.url, dataDir: options.dataDir },

@@ -183,8 +183,28 @@ export const httpMemberHeartbeatIntervalMs = 1_000;
 /** Topics one HTTP group member may subscribe to. */
 export const httpMemberTopicsMax = 100;
 
+/** Characters of an HTTP produce's client id (`x-client-id`), the key of its byte-rate quota. */
+export const httpClientIdLengthMax = 256;
+
+/**
+ * Bytes of the buffer HTTP produce reuses to hash record keys (murmur2); a longer key is
+ * hashed from a buffer of its own, so one huge key does not stay allocated.
+ */
+export const httpKeyScratchBytesMax = 64 * 1024;
+
+/** Characters of a group id or member id in the HTTP API (path parameters and bodies). */
+export const httpIdLengthMax = 1024;
+
+/**
+ * Characters of one path parameter as sent, before percent-decoding: a longest id in 4-byte
+ * UTF-8, each byte percent-encoded (3 characters). A longer one is refused 414 by the router,
+ * before the route's schema sees it.
+ */
+export const httpPathParamLengthMax = httpIdLengthMax * 12;
+
 assert(httpConsumeBytesMax <= fetchBytesMax, 'an HTTP consume reads no more than a fetch');
 assert(httpBodyBytesMax <= requestBytesMax, 'an HTTP body is bounded like a Kafka frame');
+assert(httpPathParamLengthMax >= topicNameLengthMax, 'every topic name fits a path parameter');
 
 /*
  * Quotas and backpressure (src/quotas). Each default may be overridden by startBroker's

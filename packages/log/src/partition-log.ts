@@ -251,6 +251,15 @@ export class PartitionLog {
     return this.segments.reduce((sum, segment) => sum + segment.sizeBytes, 0);
   }
 
+  /** Bytes of the segments' offset and time indexes (what their files hold once sealed). */
+  get indexSizeBytes(): number {
+    let sizeBytes = 0;
+    for (const segment of this.segments) {
+      sizeBytes += segment.offsetIndex.sizeBytes + segment.timeIndex.sizeBytes;
+    }
+    return sizeBytes;
+  }
+
   get segmentCount(): number {
     return this.segments.length;
   }

@@ -3,6 +3,7 @@
  *
  *   POST   /groups/:group/members                  join: { topics, sessionTimeoutMs?,
  *                                                  autoOffsetReset? } -> 201 { memberId, ... }
+ *                                                  (404 for a topic that does not exist)
  *   GET    /groups/:group/members/:member/records  poll the assigned partitions
  *   POST   /groups/:group/members/:member/commit   commit { offsets? } (default: positions)
  *   DELETE /groups/:group/members/:member          leave                                 204
@@ -31,6 +32,7 @@ import {
   topicNameSchema,
   topicPartitionSchema,
 } from './schemas.js';
+import { requireTopic } from './topic-routes.js';
 
 /** Kafka's session.timeout.ms default since 3.0. */
 const sessionTimeoutMsDefault = 45_000;
@@ -126,6 +128,10 @@ export function registerGroupMemberRoutes(app: FastifyInstance, context: HttpCon
     },
     async (request, reply) => {
       const members = context.members();
+      // A Kafka consumer may subscribe to a topic before it exists; over HTTP a typo is
+      // likelier than a topic still to come, so it is answered 404 rather than no partitions.
+      const { registry } = context.services();
+      for (const topic of request.body.topics) requireTopic(registry, topic);
       const member = await members.join({
         groupId: request.params.group,
         topics: request.body.topics,

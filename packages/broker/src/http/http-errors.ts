@@ -11,6 +11,8 @@
  *   fastify: malformed or empty JSON               400     INVALID_JSON
  *   fastify: body over the limit                   413     BODY_TOO_LARGE
  *   fastify: content type without a parser         415     UNSUPPORTED_MEDIA_TYPE
+ *   router: a path parameter over its length       414     URI_TOO_LONG
+ *   router: a URL that does not decode             400     INVALID_REQUEST
  *   anything else                                  500     INTERNAL_ERROR (logged)
  *   AssertionError                                 our bug: the process crashes (STYLE.md)
  */
@@ -22,6 +24,7 @@ import {
   type KafkaError,
 } from '@cairn/protocol';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { httpPathParamLengthMax } from '../constants.js';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';
@@ -93,6 +96,8 @@ const fastifyErrors: Readonly<Record<string, string>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_REQUEST',
+  FST_ERR_BAD_URL: 'INVALID_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
 };
 
 /** Turns anything a route threw into its status and body. */
@@ -118,6 +123,9 @@ function describeFastifyError(error: Partial<FastifyError>): string {
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return 'unsupported content type: send application/json';
   }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return `a path parameter is longer than ${httpPathParamLengthMax} characters`;
+  }
   return error.message ?? 'bad request';
 }
 
@@ -139,11 +147,24 @@ export function formatSchemaErrors(errors: readonly SchemaError[], dataVar: stri
       const { additionalProperty, allowedValues } = error.params;
       let detail = '';
       if (typeof additionalProperty === 'string') detail = `: '${additionalProperty}'`;
-      if (Array.isArray(allowedValues)) detail = `: ${allowedValues.map(String).join(', ')}`;
+      if (Array.isArray(allowedValues)) {
+        // acks allows 1 and '1' alike: name each value once.
+        detail = `: ${[...new Set(allowedValues.map(String))].join(', ')}`;
+      }
       return `${where} ${error.message ?? 'is invalid'}${detail}`;
     })
     .join('; ');
   return new Error(text);
+}
+
+/** fastify's frameworkErrors: errors of the router, before any route or hook runs. */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const known = toHttpError(error) ?? httpError(400, 'INVALID_REQUEST', error.message);
+  void reply.code(known.statusCode).send({ error: known.error, message: known.message });
 }
 
 /** Installs the error and not-found handlers on the root instance (before any route). */
@@ -164,9 +185,13 @@ export function installErrorHandlers(app: FastifyInstance): void {
         .code(500)
         .send({ error: 'INTERNAL_ERROR', message: (error as Error).message ?? String(error) });
     }
-    if (known.statusCode >= 500) request.log.warn({ err: error }, 'HTTP request refused');
     if (known.retryAfterMs !== undefined) {
+      // A quota or budget refusal is the broker working as configured: counted in the metrics
+      // (cairn_http_requests_total), not worth a line per request under load.
+      request.log.debug({ error: known.error }, known.message);
       void reply.header('retry-after', String(Math.max(1, Math.ceil(known.retryAfterMs / 1000))));
+    } else if (known.statusCode >= 500) {
+      request.log.warn({ err: error }, 'HTTP request refused');
     }
     return reply.code(known.statusCode).send({ error: known.error, message: known.message });
   });

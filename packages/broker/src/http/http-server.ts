@@ -18,10 +18,10 @@
  *     it is refused until the broker is ready, without more code.
  *   - `/` and any path outside those listed in the README's HTTP section are free for the
  *     web console.
- *   - Produce admission (quotas, disk budget): set `HttpServices.beforeProduce`. It is called
- *     once per produce request, after validation and before anything is appended, with the
- *     topic, a client id and the request's encoded batch bytes; a refusal answers 503 with
- *     Retry-After (seconds, rounded up) and `{ error, message }`; nothing is appended.
+ *   - Produce admission (quotas, disk budget, in-flight bytes): set `HttpServices.produceGate`
+ *     (ProduceGate below). It is asked once per produce request, after validation and before
+ *     anything is appended; a refusal answers 503 with Retry-After (seconds, rounded up) and
+ *     `{ error, message }`; nothing is appended.
  *
  * Tests build the server with `createHttpServer` and call `app.inject()`; startBroker's
  * `httpPort` listens on a real socket.
@@ -30,7 +30,7 @@ import type { PartitionLog } from '@cairn/log';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { httpBodyBytesMax } from '../constants.js';
+import { httpBodyBytesMax, httpPathParamLengthMax } from '../constants.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { ProduceDeps } from '../handlers/produce.js';
 import type { PartitionWaiters } from '../partition-waiters.js';
@@ -39,7 +39,12 @@ import { registerConsumeRoutes } from './consume-routes.js';
 import { registerGroupMemberRoutes } from './group-member-routes.js';
 import { registerGroupRoutes } from './group-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
-import { formatSchemaErrors, httpError, installErrorHandlers } from './http-errors.js';
+import {
+  formatSchemaErrors,
+  frameworkErrorHandler,
+  httpError,
+  installErrorHandlers,
+} from './http-errors.js';
 import { HttpGroupMembers } from './http-group-members.js';
 import { installJsonParser } from './json-body.js';
 import { openApiOptions, registerOpenApiRoute } from './openapi.js';
@@ -55,15 +60,17 @@ export interface ProduceRefusal {
 }
 
 /**
- * Called once per HTTP produce request before anything is appended, with the bytes of its
- * encoded batches; null lets it through. `clientId` is the request's `x-client-id` header, or
- * `http:<remote address>` without one.
+ * Admission of HTTP produce requests (quotas/produce-quotas.ts implements it for the broker).
+ * `admit` is called once per request before anything is appended, with the bytes of its
+ * encoded batches: null lets it through and charges those bytes (to the broker's in-flight
+ * produce bytes and the client's byte rate), a refusal is answered 503 with Retry-After.
+ * `release` is called with the same bytes once every append of an admitted request settled.
+ * `clientId` is the request's `x-client-id` header, or `http:<remote address>` without one.
  */
-export type ProduceGate = (
-  topic: string,
-  clientId: string,
-  batchBytes: number,
-) => ProduceRefusal | null;
+export interface ProduceGate {
+  admit(topic: string, clientId: string, batchBytes: number): ProduceRefusal | null;
+  release(batchBytes: number): void;
+}
 
 /** What the routes use of the broker, available once it is ready. */
 export interface HttpServices {
@@ -76,7 +83,7 @@ export interface HttpServices {
   readonly shutdownSignal: AbortSignal;
   /** Partitions of a topic created without a count. */
   readonly defaultPartitionCount: number;
-  readonly beforeProduce?: ProduceGate;
+  readonly produceGate?: ProduceGate;
 }
 
 /** What a route module is given: the services once ready, and the HTTP group members. */
@@ -106,6 +113,11 @@ export interface HttpAddress {
 
 export interface HttpServer {
   readonly app: FastifyInstance;
+  /**
+   * Every route registered, as `METHOD /path/:param`, with whether the OpenAPI document hides
+   * it (the console's files); fastify's implicit HEAD routes are left out.
+   */
+  readonly routes: ReadonlyArray<{ readonly route: string; readonly hidden: boolean }>;
   /** The broker is ready: routes serve from now on. */
   attach(services: HttpServices): void;
   listen(host: string, port: number): Promise<HttpAddress>;
@@ -119,6 +131,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // One log line per request would cost more than a small produce: routes log failures.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: httpBodyBytesMax,
+    // find-my-way's default of 100 characters would cut topic names (249) and group ids.
+    routerOptions: { maxParamLength: httpPathParamLengthMax },
+    // A URL the router cannot take (bad percent-encoding, a parameter over that length) is
+    // answered in the API's own { error, message } shape, as every other error.
+    frameworkErrors: frameworkErrorHandler,
     // Query strings: `?acks=all&offset=3`; ajv coerces the numbers, as fastify does by default.
     schemaErrorFormatter: (errors, dataVar) => formatSchemaErrors(errors, dataVar),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
@@ -140,6 +157,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     isReady: () => services !== null && !closing,
   };
 
+  const routes: Array<{ route: string; hidden: boolean }> = [];
+  app.addHook('onRoute', (options) => {
+    const methods = Array.isArray(options.method) ? options.method : [options.method];
+    const hidden = (options.schema as { hide?: boolean } | undefined)?.hide === true;
+    for (const method of methods) {
+      if (method !== 'HEAD') routes.push({ route: `${method} ${options.url}`, hidden });
+    }
+  });
   installErrorHandlers(app);
   installJsonParser(app);
   await app.register(fastifySwagger, openApiOptions);
@@ -157,6 +182,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   return {
     app,
+    routes,
     attach(ready) {
       services = ready;
       members = new HttpGroupMembers({

@@ -18,17 +18,22 @@ export function installJsonParser(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
+    let parsed: unknown;
     try {
-      // The reviver runs only for the rare body that names __proto__: JSON.parse is faster alone.
-      const parsed: unknown = protoKey.test(text)
-        ? JSON.parse(text, refuseProto)
-        : JSON.parse(text);
-      done(null, parsed);
+      // The reviver runs only for the rare body that names __proto__: JSON.parse is faster
+      // alone, and includes() scans a large body several times faster than the pattern does.
+      parsed =
+        text.includes('__proto__') && protoKey.test(text)
+          ? JSON.parse(text, refuseProto)
+          : JSON.parse(text);
     } catch (error) {
       done(
         httpError(400, 'INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`),
       );
+      return;
     }
+    // Outside the try: done() runs the route, whose errors are not the body's.
+    done(null, parsed);
   });
 }
 

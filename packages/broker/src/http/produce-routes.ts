@@ -11,8 +11,8 @@
  * all unkeyed records of the request go to one partition, the next in turn per request (the
  * sticky partitioner's batch-at-a-time behaviour).
  *
- * Each partition's records become one record batch (encodeRecordBatch, CreateTime, no
- * compression), appended through the Kafka Produce handler's own appendPartition: the same
+ * Each partition's records become one record batch (produce-batches.ts: CreateTime, no
+ * compression, encoded straight from the parsed JSON), appended through the Kafka Produce handler's own appendPartition: the same
  * validation, offsets, producer checks, counters and durability rule (acks=all answers after
  * the fsync, acks=1 once written, as Produce does). acks=0 is answered 202 as soon as the
  * appends are issued, with offset -1 per record, as a Kafka producer's acks=0 metadata.
@@ -21,24 +21,24 @@
  * httpBodyBytesMax per body and httpProduceRecordsMax records (413), the topic's
  * max.message.bytes per partition batch (413).
  */
-import type { PartitionLog } from '@cairn/log';
 import {
   ErrorCode,
-  encodeRecordBatch,
   errorName,
   isAssertionError,
-  keyPartition,
   type ProduceResponsePartition,
-  type RecordInput,
 } from '@cairn/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { httpProduceRecordsMax } from '../constants.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { httpClientIdLengthMax, httpProduceRecordsMax } from '../constants.js';
 import { appendPartition } from '../handlers/produce.js';
 import { isInternalTopic } from '../topics/topic-name.js';
 import type { Topic } from '../topics/topic-registry.js';
 import { HttpError, httpError, kafkaCodeError } from './http-errors.js';
 import type { HttpContext, HttpServices } from './http-server.js';
-import { stringBytes, valueBytes } from './record-formats.js';
+import {
+  encodeProduceBatches,
+  type ProduceBatches,
+  type ProducedRecord,
+} from './produce-batches.js';
 import {
   errorResponses,
   offsetSchema,
@@ -49,16 +49,11 @@ import {
 } from './schemas.js';
 import { requireTopic } from './topic-routes.js';
 
+/** fastify sends a string as it is when its content type is set. */
+const jsonContentType = 'application/json; charset=utf-8';
+
 type AcksParam = 'all' | '-1' | '0' | '1' | -1 | 0 | 1;
 const acksValues: readonly AcksParam[] = ['all', '-1', '0', '1', -1, 0, 1];
-
-interface ProducedRecord {
-  key?: string | null;
-  value: unknown;
-  headers?: Array<{ key: string; value?: string | null }>;
-  partition?: number;
-  timestamp?: number;
-}
 
 interface ProduceBody {
   records: ProducedRecord[];
@@ -114,14 +109,6 @@ const produceResponseSchema = {
   },
 } as const;
 
-/** One partition's share of the request: its batch and which request records it holds. */
-interface PartitionBatch {
-  partition: number;
-  log: PartitionLog;
-  recordIndexes: number[];
-  batch: Buffer;
-}
-
 export function registerProduceRoutes(app: FastifyInstance, context: HttpContext): void {
   /** The partition of the next request's unkeyed records, per topic. */
   const stickyPartitions = new Map<string, number>();
@@ -151,18 +138,26 @@ export function registerProduceRoutes(app: FastifyInstance, context: HttpContext
       const format = request.body.valueFormat ?? 'json';
       const sticky = (stickyPartitions.get(topic.name) ?? -1) + 1;
       stickyPartitions.set(topic.name, sticky % topic.partitions.length);
-      const batches = partitionBatches(topic, records, format, sticky % topic.partitions.length);
-      admit(services, topic.name, request, batches);
-      // Every append is issued before the first await, in partition order (as Produce does).
-      const pending = batches.map(({ partition, batch }) =>
-        appendPartition(services.produce, topic.name, partition, batch, acks),
+      const encoded = encodeProduceBatches(
+        topic,
+        records,
+        format,
+        sticky % topic.partitions.length,
       );
+      const release = admit(services, topic.name, request, encoded.sizeBytes);
+      // Every append is issued before the first await (as Produce does), so requests on one
+      // connection are appended in the order they came.
+      const settled = Promise.all(
+        encoded.batches.map(({ partition, batch }) =>
+          appendPartition(services.produce, topic.name, partition, batch, acks),
+        ),
+      );
+      settled.then(release, release);
       if (acks === 0) {
-        for (const append of pending) append.catch(crashOnAssertion);
-        return reply.code(202).send({ offsets: recordPartitions(records.length, batches) });
+        settled.catch(crashOnAssertion);
+        return sendOffsets(reply.code(202), encoded, null);
       }
-      const results = await Promise.all(pending);
-      return { offsets: recordOffsets(records.length, batches, results) };
+      return sendOffsets(reply, encoded, baseOffsets(encoded, await settled));
     },
   );
 }
@@ -189,128 +184,74 @@ function acksNumber(acks: AcksParam): -1 | 0 | 1 {
   return acks === '0' || acks === 0 ? 0 : 1;
 }
 
-/** Groups the records by partition and encodes one batch per partition. */
-function partitionBatches(
-  topic: Topic,
-  records: readonly ProducedRecord[],
-  format: RecordFormat,
-  stickyPartition: number,
-): PartitionBatch[] {
-  const partitionCount = topic.partitions.length;
-  const groups = new Map<number, { indexes: number[]; inputs: RecordInput[] }>();
-  records.forEach((record, index) => {
-    const input = recordInput(record, format, index);
-    let partition = record.partition;
-    if (partition === undefined) {
-      partition = input.key == null ? stickyPartition : keyPartition(input.key, partitionCount);
-    } else if (partition >= partitionCount) {
-      throw httpError(
-        404,
-        'UNKNOWN_TOPIC_OR_PARTITION',
-        `records[${index}]: topic '${topic.name}' has no partition ${partition} ` +
-          `(it has ${partitionCount})`,
-      );
-    }
-    const group = groups.get(partition) ?? { indexes: [], inputs: [] };
-    group.indexes.push(index);
-    group.inputs.push(input);
-    groups.set(partition, group);
-  });
-  return [...groups].map(([partition, { indexes, inputs }]) => {
-    const log = topic.partitions[partition]!;
-    const batch = encodeRecordBatch({ records: inputs });
-    const { maxMessageBytes } = log.config;
-    if (batch.length > maxMessageBytes) {
-      throw httpError(
-        413,
-        'MESSAGE_TOO_LARGE',
-        `the ${inputs.length} records for partition ${partition} make a batch of ` +
-          `${batch.length} bytes, more than the topic's max.message.bytes=${maxMessageBytes}`,
-      );
-    }
-    return { partition, log, recordIndexes: indexes, batch };
-  });
-}
-
-function recordInput(record: ProducedRecord, format: RecordFormat, index: number): RecordInput {
-  const keyFormat = format === 'base64' ? 'base64' : 'text';
-  const input: RecordInput = {
-    key:
-      record.key === undefined || record.key === null
-        ? null
-        : stringBytes(record.key, keyFormat, `records[${index}].key`),
-    value: valueBytes(record.value, format, `records[${index}].value`),
-  };
-  if (record.headers !== undefined) {
-    input.headers = record.headers.map((header, headerIndex) => ({
-      key: header.key,
-      value:
-        header.value === undefined || header.value === null
-          ? null
-          : stringBytes(header.value, keyFormat, `records[${index}].headers[${headerIndex}]`),
-    }));
-  }
-  if (record.timestamp !== undefined) input.timestamp = record.timestamp;
-  return input;
-}
-
-/** The admission gate (quotas, disk budget), before anything is appended. */
+/**
+ * The admission gate (quotas, disk budget, in-flight bytes), before anything is appended.
+ * Returns what to call once the request's appends have settled.
+ */
 function admit(
   services: HttpServices,
   topic: string,
   request: FastifyRequest,
-  batches: readonly PartitionBatch[],
-): void {
-  if (services.beforeProduce === undefined) return;
+  sizeBytes: number,
+): () => void {
+  const gate = services.produceGate;
+  if (gate === undefined) return noRelease;
   const header = request.headers['x-client-id'];
   const clientId = typeof header === 'string' && header !== '' ? header : `http:${request.ip}`;
-  const bytes = batches.reduce((sum, { batch }) => sum + batch.length, 0);
-  const refusal = services.beforeProduce(topic, clientId.slice(0, 256), bytes);
-  if (refusal === null) return;
-  throw new HttpError(503, refusal.error, refusal.message, refusal.retryAfterMs);
-}
-
-/** acks=0: each record's partition, with offset -1 (no offsets are waited for). */
-function recordPartitions(
-  recordCount: number,
-  batches: readonly PartitionBatch[],
-): Array<{ partition: number; offset: number }> {
-  const offsets = new Array<{ partition: number; offset: number }>(recordCount);
-  for (const { partition, recordIndexes } of batches) {
-    for (const recordIndex of recordIndexes) offsets[recordIndex] = { partition, offset: -1 };
+  const refusal = gate.admit(topic, clientId.slice(0, httpClientIdLengthMax), sizeBytes);
+  if (refusal !== null) {
+    throw new HttpError(503, refusal.error, refusal.message, refusal.retryAfterMs);
   }
-  return offsets;
+  return () => gate.release(sizeBytes);
 }
 
-function recordOffsets(
-  recordCount: number,
-  batches: readonly PartitionBatch[],
+function noRelease(): void {}
+
+/** The baseOffset of each batch; throws the first partition's error, naming those written. */
+function baseOffsets(
+  encoded: ProduceBatches,
   results: readonly ProduceResponsePartition[],
-): Array<{ partition: number; offset: number }> {
-  const failed = batches
-    .map((batch, index) => ({ batch, result: results[index]! }))
-    .filter(({ result }) => result.errorCode !== ErrorCode.NONE);
-  const first = failed[0];
-  if (first !== undefined) {
-    const written = batches.flatMap(({ partition }, index) => {
+): number[] {
+  const failedIndex = results.findIndex((result) => result.errorCode !== ErrorCode.NONE);
+  if (failedIndex >= 0) {
+    const errorCode = results[failedIndex]!.errorCode;
+    const written = encoded.batches.flatMap(({ partition }, index) => {
       const result = results[index]!;
       return result.errorCode === ErrorCode.NONE ? [`${partition} at ${result.baseOffset}`] : [];
     });
     throw kafkaCodeError(
-      first.result.errorCode,
-      `appending to partition ${first.batch.partition} failed: ` +
-        `${errorName(first.result.errorCode)}` +
+      errorCode,
+      `appending to partition ${encoded.batches[failedIndex]!.partition} failed: ` +
+        `${errorName(errorCode)}` +
         (written.length === 0 ? '' : `; partitions written: ${written.join(', ')}`),
     );
   }
-  const offsets = new Array<{ partition: number; offset: number }>(recordCount);
-  batches.forEach(({ partition, recordIndexes }, batchIndex) => {
-    const baseOffset = results[batchIndex]!.baseOffset;
-    recordIndexes.forEach((recordIndex, position) => {
-      offsets[recordIndex] = { partition, offset: baseOffset + position };
-    });
-  });
-  return offsets;
+  return results.map((result) => result.baseOffset);
+}
+
+/**
+ * Answers { offsets: [{ partition, offset }] } in request order (offset -1 without
+ * `baseOffsets`, under acks=0). Written as JSON text directly: it is the one answer whose size
+ * grows with the records, and an object per record for the serializer would cost more than
+ * the text.
+ */
+function sendOffsets(
+  reply: FastifyReply,
+  encoded: ProduceBatches,
+  batchBaseOffsets: readonly number[] | null,
+): FastifyReply {
+  const { batches, batchOf, offsetDeltaOf } = encoded;
+  const prefixes = batches.map(({ partition }) => `{"partition":${partition},"offset":`);
+  let text = '{"offsets":[';
+  for (let index = 0; index < batchOf.length; index++) {
+    const batchIndex = batchOf[index]!;
+    const offset =
+      batchBaseOffsets === null ? -1 : batchBaseOffsets[batchIndex]! + offsetDeltaOf[index]!;
+    if (index !== 0) text += ',';
+    text += `${prefixes[batchIndex]}${offset}}`;
+  }
+  text += ']}';
+  return reply.type(jsonContentType).send(text);
 }
 
 function crashOnAssertion(error: unknown): void {

@@ -17,22 +17,11 @@ import type { RecordFormat } from './schemas.js';
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** The bytes of a string given in `format`; INVALID_RECORD for base64 that is not base64. */
-export function stringBytes(text: string, format: RecordFormat, what: string): Buffer {
-  if (format !== 'base64') return Buffer.from(text, 'utf8');
+/** Throws INVALID_RECORD unless `text` is padded base64 (Buffer would skip what is not). */
+export function checkBase64(text: string, what: string): void {
   if (text.length % 4 !== 0 || !base64Pattern.test(text)) {
     throw httpError(400, 'INVALID_RECORD', `${what} is not valid base64`);
   }
-  return Buffer.from(text, 'base64');
-}
-
-export function valueBytes(value: unknown, format: RecordFormat, what: string): Buffer | null {
-  if (value === null) return null;
-  if (format === 'json') return Buffer.from(JSON.stringify(value), 'utf8');
-  if (typeof value !== 'string') {
-    throw httpError(400, 'INVALID_RECORD', `${what} must be a string under format ${format}`);
-  }
-  return stringBytes(value, format, what);
 }
 
 export interface ConsumedRecord {

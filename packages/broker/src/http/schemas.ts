@@ -4,7 +4,7 @@
  * in the OpenAPI document. Route files keep their own request schemas beside the handler;
  * the pieces here are those several routes use. Every schema is a plain `as const` object.
  */
-import { topicNameLengthMax } from '../constants.js';
+import { httpIdLengthMax, topicNameLengthMax } from '../constants.js';
 
 export const errorSchema = {
   type: 'object',
@@ -39,9 +39,9 @@ export const topicNameSchema = {
 } as const;
 
 /** Group ids: any non-empty string Kafka would take, bounded so paths stay reasonable. */
-export const groupIdSchema = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+export const groupIdSchema = { type: 'string', minLength: 1, maxLength: httpIdLengthMax } as const;
 
-export const memberIdSchema = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+export const memberIdSchema = { type: 'string', minLength: 1, maxLength: httpIdLengthMax } as const;
 
 export const topicParamsSchema = {
   type: 'object',

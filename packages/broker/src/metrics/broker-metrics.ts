@@ -5,17 +5,20 @@
  * that describe state (offsets, sizes, lag, connections) are computed in collect() callbacks
  * when /metrics is scraped. Names follow Prometheus conventions: `cairn_` prefix, base units
  * (`_seconds`, `_bytes`), `_total` on counters. The Node process metrics come from prom-client's
- * collectDefaultMetrics under their usual names (process_*, nodejs_*).
+ * collectDefaultMetrics under their usual names (process_*, nodejs_*), made once per process
+ * and shared by every broker in it (process-metrics.ts).
  */
 import type { PartitionLog } from '@cairn/log';
 import { errorName } from '@cairn/protocol';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { BrokerProbe, TopicCounters } from '../probe.js';
 import type { ProduceQuotas } from '../quotas/produce-quotas.js';
 import type { TopicRegistry } from '../topics/topic-registry.js';
 import type { GroupLag, PartitionLag } from './group-lag.js';
+import type { HttpProbe } from './http-probe.js';
 import type { LogEvents } from './log-events.js';
 import { ProbeHistogram } from './probe-histogram.js';
+import { processMetricsRegistry } from './process-metrics.js';
 
 /** What the Kafka listener reports at scrape time. */
 export interface ConnectionStats {
@@ -31,6 +34,8 @@ export interface MetricSources {
   logEvents: LogEvents;
   quotas: ProduceQuotas;
   connections: () => ConnectionStats;
+  /** The HTTP API's requests (none are counted when the broker serves no HTTP). */
+  http: HttpProbe;
 }
 
 export interface BrokerMetrics {
@@ -42,13 +47,14 @@ export interface BrokerMetrics {
 }
 
 export function createBrokerMetrics(sources: MetricSources): BrokerMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  registerRequestMetrics(registry, sources.probe);
-  registerTopicMetrics(registry, sources);
-  registerGroupMetrics(registry, sources.groupLag);
-  registerNetworkMetrics(registry, sources);
-  registerLogMetrics(registry, sources);
+  const own = new Registry();
+  registerRequestMetrics(own, sources.probe);
+  registerHttpMetrics(own, sources.http);
+  registerTopicMetrics(own, sources);
+  registerGroupMetrics(own, sources.groupLag);
+  registerNetworkMetrics(own, sources);
+  registerLogMetrics(own, sources);
+  const registry = Registry.merge([own, processMetricsRegistry()]);
   return {
     registry,
     contentType: registry.contentType,
@@ -77,6 +83,34 @@ function registerRequestMetrics(registry: Registry, probe: BrokerProbe): void {
     labelNames: ['api'] as const,
     registry,
     read: () => [...probe.apis].map(([api, counters]) => [{ api }, counters.latencySeconds]),
+  });
+}
+
+function registerHttpMetrics(registry: Registry, probe: HttpProbe): void {
+  new Counter({
+    name: 'cairn_http_requests_total',
+    help: 'HTTP API requests answered, by route pattern, method and status code',
+    labelNames: ['route', 'method', 'status_code'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { route, method, requestsByStatus } of probe.routes.values()) {
+        for (const [status, count] of requestsByStatus) {
+          this.inc({ route, method, status_code: String(status) }, count);
+        }
+      }
+    },
+  });
+  new ProbeHistogram({
+    name: 'cairn_http_request_duration_seconds',
+    help: 'Time from an HTTP request received to its answer sent, by route pattern and method',
+    labelNames: ['route', 'method'] as const,
+    registry,
+    read: () =>
+      [...probe.routes.values()].map(({ route, method, latencySeconds }) => [
+        { route, method },
+        latencySeconds,
+      ]),
   });
 }
 
@@ -193,7 +227,7 @@ function registerNetworkMetrics(registry: Registry, sources: MetricSources): voi
   });
   new Gauge({
     name: 'cairn_inflight_produce_bytes',
-    help: 'Bytes of Produce requests read and not yet answered (queued.max.request.bytes)',
+    help: 'Bytes of Kafka and HTTP produce requests in flight (queued.max.request.bytes)',
     registers: [registry],
     collect() {
       this.set(quotas.inflight.inflightBytes);
@@ -257,7 +291,7 @@ function registerLogMetrics(registry: Registry, sources: MetricSources): void {
   });
   new Gauge({
     name: 'cairn_disk_used_bytes',
-    help: 'Bytes of segments in the data dir, as the disk budget counts them',
+    help: 'Bytes of segments and their indexes in the data dir, as the disk budget counts them',
     registers: [registry],
     collect() {
       this.set(quotas.usage.usedBytes);

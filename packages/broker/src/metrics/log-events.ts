@@ -24,11 +24,13 @@ export class LogEvents implements LogManagerObserver {
       onSegmentsDeleted: (segmentCount, sizeBytes) => {
         this.segmentDeletionCount += segmentCount;
         this.usage.add(topic, -sizeBytes);
+        this.usage.remeasureSoon();
       },
     };
   }
 
   onLogDeleted(topic: string, _partition: number, sizeBytes: number): void {
     this.usage.add(topic, -sizeBytes);
+    this.usage.remeasureSoon();
   }
 }

@@ -1,17 +1,22 @@
 /**
- * Bytes of segments the data dir holds, in total and per topic, for the disk budget and the
- * metrics. Kept up to date by the logs' observer events (a write adds, retention, DeleteRecords
- * and topic deletion subtract), and re-measured from the open logs at start and periodically,
- * which corrects what events do not report (compaction rewriting segments, recovery). Index
- * files are not counted: they are a small, bounded fraction of the segments.
+ * Bytes the data dir holds, in total and per topic, for the disk budget and the metrics:
+ * every partition's segments and their offset and time indexes. Kept up to date by the logs'
+ * observer events (a write adds its bytes, retention, DeleteRecords and topic deletion take
+ * theirs away), and re-measured from the open logs at start, every diskUsageMeasureIntervalMs,
+ * and right after segments or logs are deleted. Measuring corrects what the events do not
+ * report: index entries (an entry per index.interval.bytes of batches: ~0.5% of the segments
+ * by default, more for a topic with a small interval), the indexes of deleted segments,
+ * compaction rewriting segments, recovery.
  */
 import type { ManagedLog } from '@cairn/log';
 
 export class DiskUsage {
   private totalBytes = 0;
   private readonly bytesByTopic = new Map<string, number>();
+  private measureLogs: (() => Iterable<ManagedLog>) | null = null;
+  private remeasurePending = false;
 
-  /** Bytes of every partition's segments. */
+  /** Bytes of every partition's segments and indexes. */
   get usedBytes(): number {
     return this.totalBytes;
   }
@@ -30,6 +35,25 @@ export class DiskUsage {
   measure(logs: Iterable<ManagedLog>): void {
     this.totalBytes = 0;
     this.bytesByTopic.clear();
-    for (const { topic, log } of logs) this.add(topic, log.sizeBytes);
+    for (const { topic, log } of logs) this.add(topic, log.sizeBytes + log.indexSizeBytes);
+  }
+
+  /** Where `remeasureSoon` finds the logs (ProduceQuotas.start); none before. */
+  measureFrom(logs: (() => Iterable<ManagedLog>) | null): void {
+    this.measureLogs = logs;
+  }
+
+  /**
+   * Space was freed: measure again once the deletion has finished (on the next turn of the
+   * event loop, as the event comes from inside it), so that the indexes it removed stop
+   * counting at once and a producer refused for space is let through again.
+   */
+  remeasureSoon(): void {
+    if (this.remeasurePending || this.measureLogs === null) return;
+    this.remeasurePending = true;
+    setImmediate(() => {
+      this.remeasurePending = false;
+      if (this.measureLogs !== null) this.measure(this.measureLogs());
+    });
   }
 }

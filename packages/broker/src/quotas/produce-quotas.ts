@@ -104,6 +104,7 @@ export class ProduceQuotas {
 
   /** Measures the logs now and every diskUsageMeasureIntervalMs until `stop`. */
   start(logManager: LogManager): void {
+    this.usage.measureFrom(() => logManager.logs());
     this.usage.measure(logManager.logs());
     this.timer = setInterval(
       () => this.usage.measure(logManager.logs()),
@@ -115,6 +116,7 @@ export class ProduceQuotas {
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.usage.measureFrom(null);
   }
 
   /** Kafka produce, before an append: throws KAFKA_STORAGE_ERROR when it passes the budget. */
@@ -149,15 +151,32 @@ export class ProduceQuotas {
 
   /**
    * HTTP produce of `sizeBytes` to `topic`: null when it may go ahead (its bytes are charged
-   * to the client's byte rate), else why not. HTTP cannot hold a client back by TCP as the
-   * Kafka port does, so it is refused while it is over a limit.
+   * to the client's byte rate and to the broker's in-flight produce bytes until
+   * `releaseHttpProduce`), else why not. HTTP cannot hold a client back by TCP as the Kafka
+   * port does, so it is refused while it is over a limit.
    */
   admitHttpProduce(topic: string, clientId: string, sizeBytes: number): HttpProduceRefusal | null {
     const refusal = this.httpRefusal(topic, clientId, sizeBytes);
-    if (refusal !== null) this.probe.httpRefusals += 1;
-    else this.byteRate.record(clientId, sizeBytes);
-    return refusal;
+    if (refusal !== null) {
+      this.probe.httpRefusals += 1;
+      return refusal;
+    }
+    this.byteRate.record(clientId, sizeBytes);
+    this.inflight.acquire(sizeBytes);
+    return null;
   }
+
+  /** An admitted HTTP produce's appends settled: its bytes leave the in-flight budget. */
+  releaseHttpProduce(sizeBytes: number): void {
+    this.inflight.release(sizeBytes);
+  }
+
+  /** The HTTP produce route's admission (http-server.ts's ProduceGate). */
+  readonly httpProduceGate = {
+    admit: (topic: string, clientId: string, sizeBytes: number) =>
+      this.admitHttpProduce(topic, clientId, sizeBytes),
+    release: (sizeBytes: number) => this.releaseHttpProduce(sizeBytes),
+  };
 
   private httpRefusal(
     topic: string,

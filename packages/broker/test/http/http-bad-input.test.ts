@@ -1,10 +1,15 @@
 // Proves the HTTP API refuses bad input with a 4xx and a JSON { error, message } that names
 // the problem (malformed JSON, unknown topic, negative offset, oversized batch, wrong content
-// type, wrong types), and that a seeded fuzzer throwing hundreds of invalid bodies, params and
+// type, wrong types, a path the router cannot take), and that a seeded fuzzer throwing hundreds of invalid bodies, params and
 // queries at the produce and consume routes gets only 4xx answers while the broker keeps
 // serving good requests. The seed is printed on failure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpProduceRecordsMax } from '../../src/constants.js';
+import {
+  httpIdLengthMax,
+  httpPathParamLengthMax,
+  httpProduceRecordsMax,
+  topicNameLengthMax,
+} from '../../src/constants.js';
 import { type HttpAnswer, type HttpFixture, startHttpFixture } from './http-fixture.js';
 
 let http: HttpFixture;
@@ -70,6 +75,28 @@ describe('bad input', () => {
     expectRefusal(member, 404, 'UNKNOWN_MEMBER_ID', "'m-1'");
     const route = await http.request('GET', '/no/such/route');
     expectRefusal(route, 404, 'NOT_FOUND', '/no/such/route');
+    const join = await http.request('POST', '/groups/g/members', { topics: ['in', 'absent'] });
+    expectRefusal(join, 404, 'UNKNOWN_TOPIC_OR_PARTITION', "'absent'");
+  });
+
+  it('takes the longest topic names and ids in paths, and refuses longer ones in the API shape', async () => {
+    // 249 characters, Kafka's longest topic name: past the router's default of 100.
+    const name = 't'.repeat(topicNameLengthMax);
+    expect((await http.request('POST', '/topics', { name })).status).toBe(201);
+    const described = await http.request('GET', `/topics/${name}`);
+    expect(described).toMatchObject({ status: 200, body: { name } });
+    const tooLong = await http.request('GET', `/topics/${name}x`);
+    expectRefusal(tooLong, 400, 'INVALID_REQUEST', 'params/topic');
+    // A group id of 1024 characters (code points, as JSON schema counts them), each sent
+    // percent-encoded as 4-byte UTF-8: 12 characters in the path for each.
+    const group = encodeURIComponent('💥'.repeat(httpIdLengthMax));
+    expectRefusal(await http.request('GET', `/groups/${group}`), 404, 'GROUP_ID_NOT_FOUND', '💥');
+    const longer = await http.request('GET', `/groups/${group}x`);
+    expectRefusal(longer, 400, 'INVALID_REQUEST', 'params/group must NOT have more than 1024');
+    const longest = await http.request('GET', `/groups/${'x'.repeat(httpPathParamLengthMax + 1)}`);
+    expectRefusal(longest, 414, 'URI_TOO_LONG', 'path parameter');
+    const undecodable = await http.request('GET', '/topics/%E0%A4%A');
+    expectRefusal(undecodable, 400, 'INVALID_REQUEST', 'not a valid url');
   });
 
   it('refuses negative and non-numeric offsets and limits', async () => {
@@ -83,6 +110,10 @@ describe('bad input', () => {
     expectRefusal(both, 400, 'INVALID_REQUEST', 'not both');
     const wait = await http.request('GET', '/topics/in/partitions/0/records?waitMs=99999999');
     expectRefusal(wait, 400, 'INVALID_REQUEST', 'waitMs');
+    const acks = await http.request('POST', '/topics/in/records?acks=2', {
+      records: [{ value: 1 }],
+    });
+    expectRefusal(acks, 400, 'INVALID_REQUEST', 'allowed values: all, -1, 0, 1');
     const reset = await http.request('POST', '/groups/g/offsets/reset', {
       topic: 'in',
       to: { offset: -5 },

@@ -1,7 +1,8 @@
 // Proves the HTTP server's lifecycle: before the broker attaches its services /healthz is 200
 // while /readyz and every API route (and an extension calling services()) answer 503
-// NOT_READY, built with app.inject(); and a broker whose data dir is locked fails to start
-// without keeping its HTTP port.
+// NOT_READY, built with app.inject(); the OpenAPI document lists every route the server has
+// (the broker's extensions included) but the console's files; and a broker whose data dir is
+// locked fails to start without keeping its HTTP port.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -10,7 +11,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/broker.js';
+import { registerConsoleRoutes } from '../../src/console/console-routes.js';
 import { createHttpServer } from '../../src/http/http-server.js';
+import { metricsRoute } from '../../src/metrics/metrics-route.js';
 
 describe('HTTP server lifecycle', () => {
   it('is alive but not ready until the broker attaches', async () => {
@@ -32,6 +35,35 @@ describe('HTTP server lifecycle', () => {
         expect(answer.statusCode, url).toBe(503);
         expect(answer.json(), url).toMatchObject({ error: 'NOT_READY' });
       }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('lists every route it serves in its OpenAPI document', async () => {
+    const server = await createHttpServer({
+      logger: pino({ level: 'silent' }),
+      extensions: [metricsRoute(() => null), registerConsoleRoutes],
+    });
+    try {
+      const answer = await server.app.inject({ method: 'GET', url: '/openapi.json' });
+      const paths = (answer.json() as { paths: Record<string, Record<string, unknown>> }).paths;
+      const documented = Object.entries(paths).flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      const served = server.routes
+        .filter(({ hidden }) => !hidden)
+        .map(({ route }) => route.replace(/:(\w+)/g, '{$1}'));
+      expect(served.length).toBeGreaterThan(15);
+      expect(served).toContain('GET /metrics');
+      expect(documented.sort()).toEqual(served.sort());
+      const hidden = server.routes.filter(({ hidden }) => hidden).map(({ route }) => route);
+      expect(hidden.sort()).toEqual([
+        'GET /',
+        'GET /console/console.css',
+        'GET /console/console.js',
+        'GET /openapi.json',
+      ]);
     } finally {
       await server.close();
     }

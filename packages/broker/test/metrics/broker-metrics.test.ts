@@ -1,13 +1,16 @@
 // Proves the Prometheus metrics move with real traffic: kafkajs produces, consumes in a group
 // and deletes records against a real broker, and the registry's text exposition (what /metrics
 // serves) shows the requests, bytes, records, offsets, sizes, fsyncs, rolls, deletions and a
-// group lag that matches the committed offsets read back through the Kafka protocol. Each
-// scrape is a GET /metrics on the broker's HTTP API.
+// group lag that matches the committed offsets read back through the Kafka protocol; HTTP API
+// requests are counted by route and status, and HTTP-produced records with the Kafka ones.
+// Each scrape is a GET /metrics on the broker's HTTP API. Brokers started one after another
+// share one set of Node process monitors instead of starting their own.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import perfHooks from 'node:perf_hooks';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/index.js';
 import { parseMetrics, type Sample, sampleValue } from './scrape.js';
 
@@ -182,5 +185,69 @@ describe('metrics', () => {
     expect(sampleValue(after, 'cairn_partition_log_start_offset', { topic, partition: '0' })).toBe(
       4,
     );
+  });
+
+  it('count HTTP requests by route and status, and HTTP-produced records by topic', async () => {
+    const url = broker.http!.url;
+    const post = (path: string, body: unknown) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post('/topics', { name: 'web-metered' })).status).toBe(201);
+    const records = [{ value: 'a' }, { value: 'b' }, { value: 'c' }];
+    expect((await post('/topics/web-metered/records', { records })).status).toBe(200);
+    expect((await post('/topics/web-metered/records', { records: [] })).status).toBe(400);
+    expect((await fetch(`${url}/nowhere`)).status).toBe(404);
+    const samples = await scrape();
+    const produce = { route: '/topics/:topic/records', method: 'POST' };
+    expect(
+      sampleValue(samples, 'cairn_http_requests_total', { ...produce, status_code: '200' }),
+    ).toBe(1);
+    expect(
+      sampleValue(samples, 'cairn_http_requests_total', { ...produce, status_code: '400' }),
+    ).toBe(1);
+    const unmatched = { route: 'unmatched', method: 'GET', status_code: '404' };
+    expect(sampleValue(samples, 'cairn_http_requests_total', unmatched)).toBe(1);
+    expect(sampleValue(samples, 'cairn_http_request_duration_seconds_count', produce)).toBe(2);
+    const topic = { topic: 'web-metered' };
+    expect(sampleValue(samples, 'cairn_produced_records_total', topic)).toBe(3);
+  });
+
+  it('are named by Prometheus conventions', async () => {
+    const text = await broker.metrics.scrape();
+    const types = [...text.matchAll(/^# TYPE (cairn_\S+) (\w+)$/gm)].map(([, name, type]) => ({
+      name: name!,
+      type: type!,
+    }));
+    expect(types.length).toBeGreaterThan(25);
+    for (const { name, type } of types) {
+      expect(name, name).toMatch(/^cairn_[a-z][a-z0-9]*(_[a-z0-9]+)*$/);
+      // Counters end in _total, nothing else does; a unit comes last before it, in base units.
+      expect(name.endsWith('_total'), name).toBe(type === 'counter');
+      const base = name.replace(/_total$/, '');
+      expect(base, name).not.toMatch(/_(ms|milliseconds|kb|mb|kib|mib|count|sum|bucket)$/);
+      if (/_(bytes|seconds)_/.test(base)) expect.fail(`${name}: the unit is not last`);
+      if (type === 'histogram') expect(base, name).toMatch(/_(seconds|bytes)$/);
+    }
+  });
+
+  it('share one event-loop monitor among brokers started one after another', async () => {
+    const monitors = vi.spyOn(perfHooks, 'monitorEventLoopDelay');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const dir = await mkdtemp(join(tmpdir(), 'cairn-metrics-more-'));
+        const another = await startBroker({ dataDir: dir, kafkaPort: 0 });
+        const samples = parseMetrics(await another.metrics.scrape());
+        expect(sampleValue(samples, 'nodejs_eventloop_lag_seconds')).toBeDefined();
+        await another.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+      // The first broker of this file made the process's monitor already.
+      expect(monitors).not.toHaveBeenCalled();
+    } finally {
+      monitors.mockRestore();
+    }
   });
 });

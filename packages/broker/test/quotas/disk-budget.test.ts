@@ -2,8 +2,9 @@
 // log.dir.bytes.max and gets KAFKA_STORAGE_ERROR, HTTP produce gets 503 with Retry-After and a
 // JSON reason, nothing acknowledged is lost, and producing resumes by itself (a retrying
 // kafkajs send completes) once DeleteRecords or retention frees space. topic.retained.bytes.max
-// refuses one topic while others still take writes, until the topic is deleted.
-import { mkdtemp, rm } from 'node:fs/promises';
+// refuses one topic while others still take writes, until the topic is deleted. The usage the
+// budget checks is the segments and indexes the logs hold, byte for byte what the files hold.
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PartitionLog } from '@cairn/log';
@@ -86,6 +87,17 @@ async function httpProduce(broker: RunningBroker, topic: string): Promise<Respon
   });
 }
 
+/** Bytes of every partition's .log, .index and .timeindex files under `dataDir`. */
+async function logFileBytes(dataDir: string): Promise<number> {
+  let sizeBytes = 0;
+  for (const entry of await readdir(dataDir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && /\.(log|index|timeindex)$/.test(entry.name)) {
+      sizeBytes += (await stat(join(entry.parentPath, entry.name))).size;
+    }
+  }
+  return sizeBytes;
+}
+
 async function recordsIn(log: PartitionLog): Promise<number> {
   let count = 0;
   // One record per batch and no compaction: offsets are contiguous, one segment per read.
@@ -153,11 +165,20 @@ describe('log.dir.bytes.max', () => {
     await producer.send({ topic, acks: -1, messages: [{ value }] });
     expect(log.highWatermark).toBe(acked + 1 + 1 + more + 1);
     // The usage kept from the logs' events equals what the logs hold.
-    let onDisk = 0;
+    let segments = 0;
+    let indexes = 0;
     for (const { partitions } of broker.registry.topics()) {
-      for (const partition of partitions) onDisk += partition.sizeBytes;
+      for (const partition of partitions) {
+        segments += partition.sizeBytes;
+        indexes += partition.indexSizeBytes;
+      }
     }
-    expect(broker.quotas.usage.usedBytes).toBe(onDisk);
+    expect(indexes).toBeGreaterThan(0);
+    expect(broker.quotas.usage.usedBytes).toBe(segments + indexes);
+    // ... and what the data dir's files hold once the broker has closed them.
+    const used = broker.quotas.usage.usedBytes;
+    await broker.close();
+    expect(await logFileBytes(broker.dataDir)).toBe(used);
   });
 });
 

@@ -2,7 +2,8 @@
 // client over producer_byte_rate gets a non-zero throttle_time_ms (read by kafkajs off the
 // wire) and is slowed to about the rate while another client id is not; with a tiny
 // queued.max.request.bytes, concurrent producers are paused and resumed by backpressure and
-// every acknowledged record is in the log, none lost and none refused.
+// every acknowledged record is in the log, none lost and none refused; HTTP produce bytes are
+// charged to the same in-flight budget until their appends settle, and refused while it is spent.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,10 +19,14 @@ afterEach(async () => {
   cleanups.length = 0;
 });
 
-async function start(quotas: NonNullable<Parameters<typeof startBroker>[0]['quotas']>) {
+async function start(
+  quotas: NonNullable<Parameters<typeof startBroker>[0]['quotas']>,
+  httpPort?: number,
+) {
   const dataDir = await mkdtemp(join(tmpdir(), 'cairn-quotas-'));
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-  const broker = await startBroker({ dataDir, kafkaPort: 0, quotas });
+  const http = httpPort === undefined ? {} : { httpPort };
+  const broker = await startBroker({ dataDir, kafkaPort: 0, quotas, ...http });
   cleanups.push(() => broker.close());
   return broker;
 }
@@ -128,5 +133,51 @@ describe('queued.max.request.bytes', () => {
     expect(
       sampleValue(samples, 'cairn_requests_total', { api: 'Produce', error_code: 'NONE' }),
     ).toBe(producerCount * sendsEach);
+  });
+});
+
+describe('queued.max.request.bytes over HTTP', () => {
+  it('charges HTTP produce bytes until the appends settle, and refuses while spent', async () => {
+    const budget = 100_000;
+    const broker = await start({ queuedMaxRequestBytes: budget }, 0);
+    const url = broker.http!.url;
+    const post = (path: string, body: unknown) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post('/topics', { name: 'web', partitions: 2 })).status).toBe(201);
+    const inflight = broker.quotas.inflight;
+    const charged: number[] = [];
+    const acquire = inflight.acquire.bind(inflight);
+    inflight.acquire = (sizeBytes) => {
+      charged.push(sizeBytes);
+      acquire(sizeBytes);
+    };
+    const records = [
+      { value: 'a', partition: 0 },
+      { value: 'b', partition: 1 },
+    ];
+    const produced = await post('/topics/web/records?acks=all', { records });
+    expect(produced.status).toBe(200);
+    // Both partitions' batches were charged, and released before the answer was sent.
+    expect(charged).toHaveLength(1);
+    expect(charged[0]).toBeGreaterThan(2 * 61);
+    expect(inflight.inflightBytes).toBe(0);
+
+    // Another producer (here: the test) holds the whole budget: HTTP is told to come back.
+    acquire(budget);
+    const refused = await post('/topics/web/records', { records });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({
+      error: 'INFLIGHT_BYTES_EXCEEDED',
+      message: expect.stringContaining(`queued.max.request.bytes=${budget}`),
+    });
+    inflight.release(budget);
+    expect((await post('/topics/web/records?acks=0', { records })).status).toBe(202);
+    await expect.poll(() => inflight.inflightBytes).toBe(0);
+    expect(broker.registry.partitionLog('web', 0)!.logEndOffset).toBe(2);
   });
 });
