@@ -36,7 +36,7 @@
  * preads.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, type as osType, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -46,7 +46,7 @@ import {
   type WorkloadResult,
   warnAboutNoise,
 } from './broker-bench-report.js';
-import { startBrokerProcess } from './broker-process.js';
+import { brokerCliArgs, startBrokerProcess } from './broker-process.js';
 import {
   type HeldTopic,
   prepareWorkload,
@@ -56,6 +56,7 @@ import {
   workloadNames,
 } from './broker-workloads.js';
 import { kcatVersion } from './kcat.js';
+import { machineInfo } from './machine-info.js';
 import { writeRecordFile } from './record-file.js';
 
 const recordBytes = 100;
@@ -151,22 +152,15 @@ async function runWorkload(
   return result;
 }
 
-function machineInfo() {
-  const cpuList = cpus();
+/** The machine, and the kcat version every workload's client runs. */
+function benchMachine() {
   let kcat: string;
   try {
     kcat = kcatVersion();
   } catch (error) {
     throw new Error(`kcat is missing: run bash scripts/install-interop-tools.sh (${error})`);
   }
-  return {
-    cpuModel: cpuList[0]?.model ?? 'unknown',
-    cpuCount: cpuList.length,
-    totalMemoryBytes: totalmem(),
-    os: `${osType()} ${release()}`,
-    node: process.version,
-    kcat,
-  };
+  return { ...machineInfo(), kcat };
 }
 
 /** Starts the broker, runs every workload (each starts its null broker), stops the broker. */
@@ -177,16 +171,7 @@ async function runAll(settings: RunSettings, workDir: string) {
   const brokerDataDir = join(workDir, 'broker');
   const broker = await startBrokerProcess({
     scriptPath: join(root, 'packages', 'broker', 'dist', 'cli.js'),
-    args: [
-      '--data-dir',
-      brokerDataDir,
-      '--kafka',
-      '127.0.0.1:0',
-      '--http',
-      '127.0.0.1:0',
-      '--log-level',
-      'info',
-    ],
+    args: brokerCliArgs(brokerDataDir),
     nodeArgs: settings.brokerNodeArgs,
   });
   const startNullBroker = (held?: HeldTopic) =>
@@ -225,7 +210,7 @@ function heldTopicArgs(held: HeldTopic): string[] {
 
 async function main(): Promise<void> {
   const settings = parseRunSettings(process.argv.slice(2));
-  const machine = machineInfo();
+  const machine = benchMachine();
   const workDir = await mkdtemp(join(tmpdir(), 'cairn-broker-bench-'));
   const { recordCount, consumeCopies } = settings.workload;
   console.error(

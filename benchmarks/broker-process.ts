@@ -41,6 +41,20 @@ interface LogLine {
   kafka?: string;
 }
 
+/** The broker CLI's arguments for a benchmark: `dataDir`, any free ports, info logs. */
+export function brokerCliArgs(dataDir: string): string[] {
+  return [
+    '--data-dir',
+    dataDir,
+    '--kafka',
+    '127.0.0.1:0',
+    '--http',
+    '127.0.0.1:0',
+    '--log-level',
+    'info',
+  ];
+}
+
 export function startBrokerProcess(options: BrokerProcessOptions): Promise<BrokerProcess> {
   const args = [...options.nodeArgs, options.scriptPath, ...options.args];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

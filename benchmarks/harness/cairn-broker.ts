@@ -3,9 +3,10 @@
  * data directory of the run, with default settings (acks=1 answered from the page cache,
  * acks=all after fsync), or one already running (the smoke test starts it in-process).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { startBrokerProcess } from '../broker-process.js';
+import { brokerCliArgs, startBrokerProcess } from '../broker-process.js';
+import { packageJsonVersion } from './package-version.js';
 import type { TargetContext } from './target.js';
 
 export interface CairnBroker {
@@ -31,8 +32,7 @@ function findRepositoryRoot(): string {
 export const repositoryRoot = findRepositoryRoot();
 
 function brokerVersion(): string {
-  const packagePath = join(repositoryRoot, 'packages', 'broker', 'package.json');
-  const { version } = JSON.parse(readFileSync(packagePath, 'utf8')) as { version: string };
+  const version = packageJsonVersion(join(repositoryRoot, 'packages', 'broker', 'package.json'));
   return `cairn ${version} on node ${process.version}`;
 }
 
@@ -50,16 +50,7 @@ export async function startCairnBroker(
   }
   const broker = await startBrokerProcess({
     scriptPath: join(repositoryRoot, 'packages', 'broker', 'dist', 'cli.js'),
-    args: [
-      '--data-dir',
-      join(context.workDir, `${label}-data`),
-      '--kafka',
-      '127.0.0.1:0',
-      '--http',
-      '127.0.0.1:0',
-      '--log-level',
-      'info',
-    ],
+    args: brokerCliArgs(join(context.workDir, `${label}-data`)),
     nodeArgs: context.brokerNodeArgs,
   });
   return {

@@ -15,6 +15,7 @@ import { type CairnBroker, startCairnBroker } from './cairn-broker.js';
 import { clientSendRecords, clientSendsInFlight } from './constants.js';
 import { createTopic, deleteTopic } from './kafka-admin.js';
 import { runLatency } from './latency-run.js';
+import { newReadCounter, type ReadCounter, timedFanOut, timedRead } from './read-counter.js';
 import { recordValue } from './record-values.js';
 import {
   type Acks,
@@ -43,15 +44,6 @@ export async function startCairnClient(context: TargetContext): Promise<Target> 
   const broker = await startCairnBroker(context, 'cairn-client');
   return new CairnClient(broker);
 }
-
-/** Records a consumer or a group has read, and performance.now() of the first and last. */
-interface Counter {
-  records: number;
-  first: number;
-  last: number;
-}
-
-const newCounter = (): Counter => ({ records: 0, first: Number.NaN, last: Number.NaN });
 
 class CairnClient implements Target {
   readonly name = 'cairn-client';
@@ -107,7 +99,7 @@ class CairnClient implements Target {
   }
 
   async consume(load: ConsumeLoad): Promise<Timed> {
-    const counter = newCounter();
+    const counter = newReadCounter();
     if (load.consumers === 1) {
       const partitions = Array.from({ length: load.topic.partitions }, (_, partition) => ({
         topic: load.topic.name,
@@ -124,11 +116,11 @@ class CairnClient implements Target {
         consumer.subscribe([load.topic.name]),
       );
     }
-    return { records: counter.records, seconds: (counter.last - counter.first) / 1000 };
+    return timedRead(counter);
   }
 
   async fanOut(load: FanOutLoad): Promise<Timed> {
-    const counters = Array.from({ length: load.groups }, () => newCounter());
+    const counters = Array.from({ length: load.groups }, () => newReadCounter());
     await Promise.all(
       counters.map((counter) =>
         this.readUntil([{ groupId: this.newGroupId() }], load.recordCount, counter, (consumer) =>
@@ -136,18 +128,16 @@ class CairnClient implements Target {
         ),
       ),
     );
-    const first = Math.min(...counters.map((counter) => counter.first));
-    const last = Math.max(...counters.map((counter) => counter.last));
-    return { records: load.recordCount * load.groups, seconds: (last - first) / 1000 };
+    return timedFanOut(counters, load.recordCount * load.groups);
   }
 
   async replay(load: ReplayLoad): Promise<Timed> {
-    const counter = newCounter();
+    const counter = newReadCounter();
     const partition = { topic: load.topic.name, partition: 0, offset: load.fromIndex };
     await this.readUntil([{}], load.recordCount - load.fromIndex, counter, (consumer) =>
       consumer.assign([partition]),
     );
-    return { records: counter.records, seconds: (counter.last - counter.first) / 1000 };
+    return timedRead(counter);
   }
 
   latency(load: LatencyLoad): Promise<number> {
@@ -206,7 +196,7 @@ class CairnClient implements Target {
   private async readUntil(
     members: readonly Partial<ConsumerOptions>[],
     recordCount: number,
-    counter: Counter,
+    counter: ReadCounter,
     start: (consumer: Consumer) => Promise<void>,
   ): Promise<void> {
     const consumers = members.map(

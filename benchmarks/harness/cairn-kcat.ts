@@ -19,7 +19,7 @@ import { createTopic, deleteTopic } from './kafka-admin.js';
 import { endOffsetsReached, type KcatExit, settingArgs, spawnKcat } from './kcat-process.js';
 import { runLatency } from './latency-run.js';
 import { writeRecordLines } from './record-values.js';
-import { commandPath } from './server-process.js';
+import { commandMissing } from './server-process.js';
 import type {
   Acks,
   Compression,
@@ -51,9 +51,7 @@ const execFileAsync = promisify(execFile);
 const groupSettings = { ...consumeSettings, 'auto.offset.reset': 'earliest' };
 
 export function cairnKcatMissing(): string | null {
-  return commandPath('kcat') === null
-    ? 'kcat is not installed (bash scripts/install-interop-tools.sh)'
-    : null;
+  return commandMissing('kcat', 'scripts/install-interop-tools.sh');
 }
 
 export async function startCairnKcat(context: TargetContext): Promise<Target> {

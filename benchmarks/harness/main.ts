@@ -17,9 +17,10 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { cpus, type as osType, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { machineInfo } from '../machine-info.js';
 import { repositoryRoot } from './cairn-broker.js';
 import { measureMachineLimits } from './machine-limits.js';
 import { createProgress, type Progress } from './progress.js';
@@ -123,17 +124,6 @@ function stopOnSignal(targets: readonly Target[], workDir: string): void {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-}
-
-function machineInfo() {
-  const cpuList = cpus();
-  return {
-    cpuModel: cpuList[0]?.model ?? 'unknown',
-    cpuCount: cpuList.length,
-    totalMemoryBytes: totalmem(),
-    os: `${osType()} ${release()}`,
-    node: process.version,
-  };
 }
 
 async function main(): Promise<void> {

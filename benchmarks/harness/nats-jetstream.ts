@@ -14,9 +14,7 @@
  * acknowledging each record): one consumer, or several sharing one durable (a group), or one
  * durable per group (fan-out); a replay starts its durable at a stream sequence.
  */
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   AckPolicy,
@@ -31,8 +29,10 @@ import {
 } from 'nats';
 import { natsPublishWindow, natsPullBatch, readIdleMsMax, stickyRecords } from './constants.js';
 import { runLatency } from './latency-run.js';
+import { installedVersion } from './package-version.js';
+import { newReadCounter, type ReadCounter, timedFanOut, timedRead } from './read-counter.js';
 import { recordValue } from './record-values.js';
-import { commandPath, type ServerProcess, startServerProcess } from './server-process.js';
+import { commandMissing, type ServerProcess, startServerProcess } from './server-process.js';
 import {
   type Acks,
   type ConsumeLoad,
@@ -49,15 +49,7 @@ import {
 import type { WorkloadCase } from './workloads.js';
 
 export function natsMissing(): string | null {
-  return commandPath('nats-server') === null
-    ? 'nats-server is not installed (bash scripts/install-peers.sh)'
-    : null;
-}
-
-function clientVersion(): string {
-  const require = createRequire(import.meta.url);
-  const path = require.resolve('nats/package.json');
-  return `nats.js ${(JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version}`;
+  return commandMissing('nats-server', 'scripts/install-peers.sh');
 }
 
 /** nats-server 2.10 added `sync_interval`, and with it fsync on every write. */
@@ -112,7 +104,10 @@ class NatsJetStream implements Target {
     this.admin = await this.connect();
     this.manager = await this.admin.jetstreamManager();
     this.serverVersion = this.admin.info?.version ?? 'unknown';
-    this.versions = { server: `nats-server ${this.serverVersion}`, client: clientVersion() };
+    this.versions = {
+      server: `nats-server ${this.serverVersion}`,
+      client: `nats.js ${installedVersion('nats')}`,
+    };
   }
 
   unsupported(workload: WorkloadCase): string | null {
@@ -173,7 +168,7 @@ class NatsJetStream implements Target {
         this.readUntil(load.topic, durable, load.recordCount, counter),
       ),
     );
-    return { records: counter.records, seconds: (counter.last - counter.first) / 1000 };
+    return timedRead(counter);
   }
 
   async fanOut(load: FanOutLoad): Promise<Timed> {
@@ -187,9 +182,7 @@ class NatsJetStream implements Target {
         this.readUntil(load.topic, durable, load.recordCount, counters[index]!),
       ),
     );
-    const first = Math.min(...counters.map((counter) => counter.first));
-    const last = Math.max(...counters.map((counter) => counter.last));
-    return { records: load.recordCount * load.groups, seconds: (last - first) / 1000 };
+    return timedFanOut(counters, load.recordCount * load.groups);
   }
 
   async replay(load: ReplayLoad): Promise<Timed> {
@@ -199,7 +192,7 @@ class NatsJetStream implements Target {
     });
     const counter = newCounter();
     await this.readUntil(load.topic, durable, load.recordCount - load.fromIndex, counter);
-    return { records: counter.records, seconds: (counter.last - counter.first) / 1000 };
+    return timedRead(counter);
   }
 
   latency(load: LatencyLoad): Promise<number> {
@@ -349,14 +342,11 @@ class NatsJetStream implements Target {
   }
 }
 
-/** Records a consumer or group read, performance.now() of the first and last, its streams. */
-interface Counter {
-  records: number;
-  first: number;
-  last: number;
+/** A consumer's or a group's read counter, with the message streams of its members. */
+interface Counter extends ReadCounter {
   members: ConsumerMessages[];
 }
 
 function newCounter(): Counter {
-  return { records: 0, first: Number.NaN, last: Number.NaN, members: [] };
+  return { ...newReadCounter(), members: [] };
 }

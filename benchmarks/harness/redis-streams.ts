@@ -13,8 +13,6 @@
  * Untimed fills give entries explicit ids `0-<n>` (n from 1), so a replay can start at any
  * record.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
@@ -24,8 +22,15 @@ import {
   redisReadCount,
 } from './constants.js';
 import { runLatency } from './latency-run.js';
+import { installedVersion } from './package-version.js';
+import { newReadCounter, type ReadCounter, timedFanOut, timedRead } from './read-counter.js';
 import { recordValue } from './record-values.js';
-import { commandPath, freePort, type ServerProcess, startServerProcess } from './server-process.js';
+import {
+  commandMissing,
+  freePort,
+  type ServerProcess,
+  startServerProcess,
+} from './server-process.js';
 import {
   type Acks,
   type ConsumeLoad,
@@ -63,15 +68,7 @@ const field = 'v';
 const blockMs = 100;
 
 export function redisMissing(): string | null {
-  return commandPath('redis-server') === null
-    ? 'redis-server is not installed (bash scripts/install-peers.sh)'
-    : null;
-}
-
-function clientVersion(): string {
-  const require = createRequire(import.meta.url);
-  const path = require.resolve('ioredis/package.json');
-  return `ioredis ${(JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version}`;
+  return commandMissing('redis-server', 'scripts/install-peers.sh');
 }
 
 export async function startRedisStreams(context: TargetContext): Promise<Target> {
@@ -103,7 +100,7 @@ export async function startRedisStreams(context: TargetContext): Promise<Target>
   const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
   return new RedisStreams(server, port, admin, {
     server: `redis ${version}`,
-    client: clientVersion(),
+    client: `ioredis ${installedVersion('ioredis')}`,
   });
 }
 
@@ -172,28 +169,26 @@ class RedisStreams implements Target {
   async consume(load: ConsumeLoad): Promise<Timed> {
     if (load.consumers === 1) return this.xreadAll(load.topic, load.recordCount);
     const group = await this.createGroup(load.topic);
-    const counter = newGroupCounter();
+    const counter = newReadCounter();
     await Promise.all(
       Array.from({ length: load.consumers }, (_, member) =>
         this.readGroup(load.topic, group, `c${member}`, load.recordCount, counter),
       ),
     );
-    return { records: load.recordCount, seconds: (counter.last - counter.first) / 1000 };
+    return timedRead(counter, load.recordCount);
   }
 
   async fanOut(load: FanOutLoad): Promise<Timed> {
     const groups = await Promise.all(
       Array.from({ length: load.groups }, () => this.createGroup(load.topic)),
     );
-    const counters = groups.map(() => newGroupCounter());
+    const counters = groups.map(() => newReadCounter());
     await Promise.all(
       groups.map((group, index) =>
         this.readGroup(load.topic, group, 'c0', load.recordCount, counters[index]!),
       ),
     );
-    const first = Math.min(...counters.map((counter) => counter.first));
-    const last = Math.max(...counters.map((counter) => counter.last));
-    return { records: load.recordCount * load.groups, seconds: (last - first) / 1000 };
+    return timedFanOut(counters, load.recordCount * load.groups);
   }
 
   async replay(load: ReplayLoad): Promise<Timed> {
@@ -370,7 +365,7 @@ class RedisStreams implements Target {
     group: string,
     consumer: string,
     recordCount: number,
-    counter: GroupCounter,
+    counter: ReadCounter,
   ): Promise<void> {
     const connection = await this.connect();
     try {
@@ -409,15 +404,4 @@ class RedisStreams implements Target {
       connection.disconnect();
     }
   }
-}
-
-/** Records a group has read, and performance.now() of its first and last read. */
-interface GroupCounter {
-  records: number;
-  first: number;
-  last: number;
-}
-
-function newGroupCounter(): GroupCounter {
-  return { records: 0, first: Number.NaN, last: Number.NaN };
 }

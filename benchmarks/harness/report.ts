@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { MachineInfo } from '../machine-info.js';
 import { evaluateGoals, type GoalResult } from './goals.js';
 import type { MachineLimits } from './machine-limits.js';
 import {
@@ -20,14 +21,6 @@ import {
 import { formatCount, formatMicros, latencyChart, throughputChart } from './svg-charts.js';
 import type { SkippedTarget, TargetName } from './target.js';
 import type { WorkloadKind } from './workloads.js';
-
-export interface MachineInfo {
-  cpuModel: string;
-  cpuCount: number;
-  totalMemoryBytes: number;
-  os: string;
-  node: string;
-}
 
 export interface BenchResults {
   startedAt: string;

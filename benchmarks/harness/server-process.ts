@@ -79,6 +79,13 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Why a target that runs `command` cannot start (`installScript` installs it), or null. */
+export function commandMissing(command: string, installScript: string): string | null {
+  return commandPath(command) === null
+    ? `${command} is not installed (bash ${installScript})`
+    : null;
+}
+
 /** The path of `command` on PATH, or null when it is not installed. */
 export function commandPath(command: string): string | null {
   try {

@@ -22,6 +22,7 @@ import {
   produceApi,
 } from '@cairn/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchRequest } from './fetch-request.js';
 import { WireClient } from './wire-client.js';
 
 const cliPath = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -126,31 +127,8 @@ async function latestOffset(wire: WireClient, topic: string, partitionIndex: num
 }
 
 function longPoll(wire: WireClient, topic: string) {
-  return wire.request(fetchApi, fetchApi.maxVersion, {
-    replicaId: -1,
-    maxWaitMs: 30_000,
-    minBytes: 1,
-    maxBytes: 1024 * 1024,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic,
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset: 0,
-            logStartOffset: -1,
-            partitionMaxBytes: 1024 * 1024,
-          },
-        ],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
+  const request = fetchRequest(topic, [{ partition: 0 }], { maxWaitMs: 30_000, minBytes: 1 });
+  return wire.request(fetchApi, fetchApi.maxVersion, request);
 }
 
 function produce(wire: WireClient, topic: string, partition: number): Promise<ProduceResponse> {

@@ -4,6 +4,9 @@
  * reads, flushes and maintenance (retention, deleteRecordsBefore, compaction) run beside it.
  * The byte layouts are drawn where they are written: segment-files.ts (names), offset-index.ts,
  * time-index.ts, checkpoint-file.ts, and @cairn/protocol's record-batch-header.ts (batches).
+ * Beside this file: log-segments.ts (the segment list), writer-tasks.ts (the writer's tasks and
+ * roll decision), log-reads.ts (the read path), retention.ts and compaction.ts (maintenance),
+ * group-commit.ts (shared fsyncs), partition-log-probe.ts (counters).
  *
  * Offsets, from low to high: logStartOffset <= recoveryPoint (fsync'd below) <= highWatermark
  * (written below; what reads serve, and with one broker Kafka's high watermark) <=
@@ -17,27 +20,30 @@
  * gets a hole; reads keep serving what was written before.
  */
 import { join } from 'node:path';
-import { assert, decodeRecordBatch, kafkaError } from '@cairn/protocol';
+import { assert, kafkaError } from '@cairn/protocol';
 import { assignOffsets, checkAppend } from './append-batches.js';
-import { AppendQueue, type QueuedTask } from './append-queue.js';
-import { scanBatches } from './batch-scan.js';
+import { AppendQueue } from './append-queue.js';
 import { writeCheckpoint } from './checkpoint-file.js';
 import { type Clock, systemClock } from './clock.js';
 import { type CompactionResult, compactLog } from './compaction.js';
 import { compacts, type LogConfig, validateLogConfig } from './config.js';
-import {
-  appendQueueBytesMax,
-  appendQueueLengthMax,
-  coalescedAppendsMax,
-  relativeOffsetMax,
-} from './constants.js';
+import { appendQueueBytesMax, appendQueueLengthMax } from './constants.js';
 import { type FileSystem, nodeFileSystem } from './file-system.js';
 import { GroupCommit } from './group-commit.js';
 import { ignoringLogObserver, type LogObserver } from './log-observer.js';
+import { findOffsetForTimestamp, readBatches, type TimestampAndOffset } from './log-reads.js';
+import { LogSegments, type SegmentInfo } from './log-segments.js';
 import { consoleLogLogger, type LogLogger } from './logger.js';
 import { Mutex } from './mutex.js';
+import { PartitionLogProbe } from './partition-log-probe.js';
 import { recoverLog } from './recovery.js';
-import { planRetention, type RetentionCandidate, type RetentionReason } from './retention.js';
+import {
+  deleteSegmentFiles,
+  planRetention,
+  type RetentionReason,
+  type RetentionResult,
+  retentionCandidates,
+} from './retention.js';
 import { Segment } from './segment.js';
 import {
   cleanerCheckpointName,
@@ -45,7 +51,14 @@ import {
   recoveryPointCheckpointName,
 } from './segment-files.js';
 import { storageError } from './storage-error.js';
-import { NO_TIMESTAMP } from './time-index.js';
+import {
+  type AppendResult,
+  AppendTask,
+  joinAppends,
+  RollTask,
+  shouldRoll,
+  type WriterTask,
+} from './writer-tasks.js';
 
 export interface PartitionLogOptions {
   clock?: Clock;
@@ -57,14 +70,6 @@ export interface PartitionLogOptions {
   observer?: LogObserver;
 }
 
-export interface AppendResult {
-  baseOffset: number;
-  lastOffset: number;
-  /** The time written into the batches under LogAppendTime; -1 under CreateTime. */
-  logAppendTime: number;
-  logStartOffset: number;
-}
-
 export interface ReadResult {
   /** Whole batches, exactly as stored; empty at the high watermark. */
   records: Buffer;
@@ -73,76 +78,15 @@ export interface ReadResult {
   logEndOffset: number;
 }
 
-export interface RetentionResult {
-  deletedSegmentCount: number;
-  deletedBytes: number;
-  reasons: RetentionReason[];
-  logStartOffset: number;
-}
-
-export interface SegmentInfo {
-  baseOffset: number;
-  nextOffset: number;
-  sizeBytes: number;
-  maxTimestamp: number;
-  sealed: boolean;
-}
-
-/** Plain counters, read by the broker's metrics at scrape time (Redpanda's probe). */
-export class PartitionLogProbe {
-  appendCount = 0;
-  appendBytes = 0;
-  appendBatchCount = 0;
-  writeCount = 0;
-  readCount = 0;
-  readBytes = 0;
-  rollCount = 0;
-  syncCount = 0;
-  appendQueueFullCount = 0;
-  recoveryTruncatedBytes = 0;
-  retentionDeletedSegmentCount = 0;
-  compactionCount = 0;
-}
-
-class AppendTask implements QueuedTask {
-  readonly kind = 'append';
-  constructor(
-    readonly records: Buffer,
-    readonly batchCount: number,
-    readonly result: AppendResult,
-    private readonly resolve: (result: AppendResult) => void,
-    private readonly reject: (error: Error) => void,
-  ) {}
-
-  get sizeBytes(): number {
-    return this.records.length;
-  }
-
-  settle(error: Error | null): void {
-    if (error === null) this.resolve(this.result);
-    else this.reject(error);
-  }
-}
-
-class RollTask implements QueuedTask {
-  readonly kind = 'roll';
-  readonly sizeBytes = 0;
-  constructor(
-    private readonly resolve: () => void,
-    private readonly reject: (error: Error) => void,
-  ) {}
-
-  settle(error: Error | null): void {
-    if (error === null) this.resolve();
-    else this.reject(error);
-  }
-}
-
-type WriterTask = AppendTask | RollTask;
+export type { SegmentInfo } from './log-segments.js';
+export { PartitionLogProbe } from './partition-log-probe.js';
+export type { RetentionResult } from './retention.js';
+// Types of PartitionLog's API that are declared beside the code that makes them.
+export type { AppendResult } from './writer-tasks.js';
 
 export class PartitionLog {
   readonly probe = new PartitionLogProbe();
-  private readonly segments: Segment[];
+  private readonly segments: LogSegments;
   private currentConfig: LogConfig;
   #logStartOffset: number;
   #logEndOffset: number;
@@ -153,7 +97,6 @@ export class PartitionLog {
   private lastCompactionMs: number;
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
-  private readsClosed = false;
   /** Tasks of the write being reported to the group commit; they are still in the queue. */
   private committingTaskCount = 0;
   private readonly queue: AppendQueue<WriterTask>;
@@ -173,7 +116,7 @@ export class PartitionLog {
     private readonly observer: LogObserver,
   ) {
     this.currentConfig = { ...config };
-    this.segments = recovered.segments;
+    this.segments = new LogSegments(recovered.segments, name);
     this.#logStartOffset = recovered.logStartOffset;
     this.#logEndOffset = recovered.logEndOffset;
     this.#highWatermark = recovered.logEndOffset;
@@ -248,20 +191,16 @@ export class PartitionLog {
   }
 
   get sizeBytes(): number {
-    return this.segments.reduce((sum, segment) => sum + segment.sizeBytes, 0);
+    return this.segments.sizeBytes;
   }
 
   /** Bytes of the segments' offset and time indexes (what their files hold once sealed). */
   get indexSizeBytes(): number {
-    let sizeBytes = 0;
-    for (const segment of this.segments) {
-      sizeBytes += segment.offsetIndex.sizeBytes + segment.timeIndex.sizeBytes;
-    }
-    return sizeBytes;
+    return this.segments.indexSizeBytes;
   }
 
   get segmentCount(): number {
-    return this.segments.length;
+    return this.segments.count;
   }
 
   /** The failure that stopped appends, or null. */
@@ -271,13 +210,7 @@ export class PartitionLog {
 
   /** A snapshot of the segments, oldest first; the last one is active. */
   segmentInfos(): SegmentInfo[] {
-    return this.segments.map((segment) => ({
-      baseOffset: segment.baseOffset,
-      nextOffset: segment.nextOffset,
-      sizeBytes: segment.sizeBytes,
-      maxTimestamp: segment.maxTimestamp,
-      sealed: segment.isSealed,
-    }));
+    return this.segments.infos();
   }
 
   /**
@@ -373,24 +306,8 @@ export class PartitionLog {
       );
     }
     const upperOffset = Math.min(maxOffset ?? this.#highWatermark, this.#highWatermark);
-    let records: Buffer = Buffer.alloc(0);
-    let from = offset;
-    while (from < upperOffset && records.length === 0) {
-      this.checkReadable();
-      const segmentIndex = this.segmentIndexFor(from);
-      const segment = this.segments[segmentIndex]!;
-      segment.retain();
-      try {
-        const slackBytes = this.currentConfig.indexIntervalBytes;
-        records = await segment.readBatches(from, maxBytes, upperOffset, slackBytes);
-      } catch (error) {
-        throw storageError('reading', segment.logPath, error);
-      } finally {
-        segment.release();
-      }
-      // Compaction can leave a segment's last offsets empty: continue in the next segment.
-      from = this.segmentAfter(segment.baseOffset)?.baseOffset ?? upperOffset;
-    }
+    const slackBytes = this.currentConfig.indexIntervalBytes;
+    const records = await readBatches(this.segments, offset, maxBytes, upperOffset, slackBytes);
     this.probe.readCount += 1;
     this.probe.readBytes += records.length;
     return this.readResult(records);
@@ -401,26 +318,9 @@ export class PartitionLog {
    * timestamp is >= `timestamp`, with that timestamp (Kafka's ListOffsets by time), found
    * through the time indexes; null when no record is that late. Throws KAFKA_STORAGE_ERROR.
    */
-  async offsetForTimestamp(
-    timestamp: number,
-  ): Promise<{ offset: number; timestamp: number } | null> {
+  async offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | null> {
     this.checkReadable();
-    // By baseOffset, not by index: retention and compaction may change the list meanwhile.
-    let segment = this.segments[0];
-    for (; segment !== undefined; segment = this.segmentAfter(segment.baseOffset)) {
-      this.checkReadable();
-      if (segment.maxTimestamp < timestamp || segment.nextOffset <= this.#logStartOffset) continue;
-      segment.retain();
-      try {
-        const found = await this.findTimestampIn(segment, timestamp);
-        if (found !== null) return found;
-      } catch (error) {
-        throw storageError('searching', segment.logPath, error);
-      } finally {
-        segment.release();
-      }
-    }
-    return null;
+    return findOffsetForTimestamp(this.segments, timestamp, this);
   }
 
   /**
@@ -454,20 +354,7 @@ export class PartitionLog {
   applyRetention(): Promise<RetentionResult> {
     return this.maintenance.run(async () => {
       this.checkReadable();
-      const closed = this.segments.slice(0, -1);
-      const candidates: RetentionCandidate[] = [];
-      for (const [segmentIndex, segment] of closed.entries()) {
-        const largestTimestamp =
-          segment.maxTimestamp !== NO_TIMESTAMP
-            ? segment.maxTimestamp
-            : await this.fs.modifiedTimeMs(segment.logPath);
-        candidates.push({
-          baseOffset: segment.baseOffset,
-          sizeBytes: segment.sizeBytes,
-          largestTimestamp,
-          nextBaseOffset: this.segments[segmentIndex + 1]!.baseOffset,
-        });
-      }
+      const candidates = await retentionCandidates(this.segments.toArray(), this.fs);
       const plan = planRetention(candidates, {
         config: this.currentConfig,
         now: this.clock.now(),
@@ -488,23 +375,17 @@ export class PartitionLog {
       this.checkReadable();
       if (!compacts(this.currentConfig)) return emptyCompactionResult();
       // Closed segments whose every offset is fsync'd.
-      const limit = this.groupCommit.flushedOffset;
-      const eligible: Segment[] = [];
-      for (const [index, segment] of this.segments.entries()) {
-        const next = this.segments[index + 1];
-        if (next === undefined || next.baseOffset > limit) break;
-        eligible.push(segment);
-      }
-      const cleanedEnd = this.segments[eligible.length]!.baseOffset;
+      const eligible = this.segments.closedBelow(this.groupCommit.flushedOffset);
+      const cleanedEnd = eligible.endOffset;
       // Recovery allows offset gaps only below the cleaner checkpoint: it is written first.
-      if (eligible.length > 0 && cleanedEnd > this.cleanedUpToOffset) {
+      if (eligible.segments.length > 0 && cleanedEnd > this.cleanedUpToOffset) {
         const path = join(this.dir, cleanerCheckpointName);
         await this.checkpoints.run(() => writeCheckpoint(this.fs, path, cleanedEnd));
         this.cleanedUpToOffset = cleanedEnd;
       }
       const result = await compactLog(
         { fs: this.fs, dir: this.dir, config: this.currentConfig, clock: this.clock },
-        eligible,
+        eligible.segments,
         (old, replacement) => this.replaceSegment(old, replacement),
       );
       this.lastCompactionMs = this.clock.now();
@@ -519,8 +400,8 @@ export class PartitionLog {
    */
   needsCompaction(): boolean {
     if (!compacts(this.currentConfig)) return false;
-    if (this.segments.length < 2) return false;
-    const closedEnd = this.active.baseOffset;
+    if (this.segments.count < 2) return false;
+    const closedEnd = this.segments.active.baseOffset;
     const sinceLastMs = this.clock.now() - this.lastCompactionMs;
     return closedEnd > this.cleanedUpToOffset || sinceLastMs > this.currentConfig.deleteRetentionMs;
   }
@@ -558,14 +439,13 @@ export class PartitionLog {
         await this.groupCommit.waitFor(this.#highWatermark);
         // Sealed segments' index files are written by their flush; the active one's now.
         await this.syncTo(this.#highWatermark);
-        await this.segments.at(-1)!.persistIndexes();
+        await this.segments.active.persistIndexes();
         await this.persistRecoveryPoint(this.#highWatermark);
       } catch (error) {
         closeError = error;
       }
     }
-    this.readsClosed = true;
-    for (const segment of this.segments) await segment.close();
+    await this.segments.close();
     if (closeError !== null) throw storageError('closing', this.dir, closeError);
   }
 
@@ -573,12 +453,15 @@ export class PartitionLog {
   private async processTasks(tasks: readonly WriterTask[]): Promise<number> {
     const first = tasks[0]!;
     if (first.kind === 'roll') {
-      if (this.active.sizeBytes > 0) await this.rollTo(this.active.nextOffset);
+      const active = this.segments.active;
+      if (active.sizeBytes > 0) await this.rollTo(active.nextOffset);
       return 1;
     }
-    let segment = this.active;
-    if (this.shouldRoll(segment, first)) segment = await this.rollTo(first.result.baseOffset);
-    const group = this.joinAppends(segment, tasks);
+    let segment = this.segments.active;
+    if (shouldRoll(segment, first, this.currentConfig, this.clock)) {
+      segment = await this.rollTo(first.result.baseOffset);
+    }
+    const group = joinAppends(segment, tasks, this.currentConfig.segmentBytes);
     const position = segment.sizeBytes;
     try {
       await segment.write(
@@ -588,7 +471,8 @@ export class PartitionLog {
     } catch (error) {
       throw this.failWith(storageError('appending to', segment.logPath, error));
     }
-    assert(segment === this.active && segment.sizeBytes === position, 'segment moved in write');
+    const unmoved = segment === this.segments.active && segment.sizeBytes === position;
+    assert(unmoved, 'segment moved in write');
     for (const task of group) {
       segment.commitAppend(task.records, this.currentConfig.indexIntervalBytes);
     }
@@ -610,41 +494,9 @@ export class PartitionLog {
     return group.length;
   }
 
-  /** The queued appends, from the first, that fit the segment together (one writev). */
-  private joinAppends(segment: Segment, tasks: readonly WriterTask[]): AppendTask[] {
-    const group: AppendTask[] = [];
-    let sizeBytes = segment.sizeBytes;
-    let batchCount = 0;
-    const indexRoom = segment.indexRoom();
-    for (const task of tasks) {
-      if (task.kind !== 'append' || group.length === coalescedAppendsMax) break;
-      const fits =
-        sizeBytes + task.sizeBytes <= this.currentConfig.segmentBytes &&
-        batchCount + task.batchCount <= indexRoom &&
-        task.result.lastOffset - segment.baseOffset <= relativeOffsetMax;
-      if (!fits && group.length > 0) break;
-      group.push(task);
-      sizeBytes += task.sizeBytes;
-      batchCount += task.batchCount;
-    }
-    return group;
-  }
-
-  /** Kafka's LogSegment.shouldRoll: size, age, relative offset or index space. */
-  private shouldRoll(segment: Segment, task: AppendTask): boolean {
-    if (segment.sizeBytes === 0) return false;
-    const config = this.currentConfig;
-    return (
-      segment.sizeBytes + task.sizeBytes > config.segmentBytes ||
-      this.clock.now() - segment.rollingBasedTimestamp > config.segmentMs ||
-      task.result.lastOffset - segment.baseOffset > relativeOffsetMax ||
-      segment.indexRoom() < task.batchCount
-    );
-  }
-
   /** Seals the active segment, starts one at `baseOffset`, flushes the sealed one behind. */
   private async rollTo(baseOffset: number): Promise<Segment> {
-    const sealed = this.active;
+    const sealed = this.segments.active;
     assert(baseOffset === sealed.nextOffset, `roll to ${baseOffset} after ${sealed.nextOffset}`);
     let next: Segment;
     try {
@@ -653,8 +505,7 @@ export class PartitionLog {
     } catch (error) {
       throw this.failWith(storageError('rolling', this.dir, error));
     }
-    sealed.seal();
-    this.segments.push(next);
+    this.segments.roll(next);
     this.probe.rollCount += 1;
     this.observer.onSegmentRoll();
     // Kafka flushes a rolled segment in the background (here: fsync, index files, recovery
@@ -672,9 +523,7 @@ export class PartitionLog {
   }
 
   private async syncNow(target: number): Promise<void> {
-    const dirty = this.segments.filter(
-      (segment) => segment.needsFlush() && segment.baseOffset < target,
-    );
+    const dirty = this.segments.needingFlushBelow(target);
     for (const segment of dirty) segment.retain();
     let sealedFlushed = false;
     const startedAt = performance.now();
@@ -708,26 +557,10 @@ export class PartitionLog {
     count: number,
     reasons: RetentionReason[],
   ): Promise<RetentionResult> {
-    while (
-      count < this.segments.length - 1 &&
-      this.segments[count + 1]!.baseOffset <= this.#logStartOffset
-    ) {
-      count += 1;
-      reasons.push('logStartOffset');
-    }
-    const deleted = this.segments.splice(0, count);
-    assert(this.segments.length > 0, 'retention deleted the active segment');
-    this.#logStartOffset = Math.max(this.#logStartOffset, this.segments[0]!.baseOffset);
-    let deletedBytes = 0;
-    for (const segment of deleted) {
-      deletedBytes += segment.sizeBytes;
-      try {
-        await segment.delete();
-      } catch (error) {
-        throw storageError('deleting', segment.logPath, error);
-      }
-    }
-    if (deleted.length > 0) await this.fs.syncDirectory(this.dir);
+    const deleted = this.segments.removeOldest(count, this.#logStartOffset);
+    for (let extra = count; extra < deleted.length; extra += 1) reasons.push('logStartOffset');
+    this.#logStartOffset = Math.max(this.#logStartOffset, this.segments.first.baseOffset);
+    const deletedBytes = await deleteSegmentFiles(this.fs, this.dir, deleted);
     this.probe.retentionDeletedSegmentCount += deleted.length;
     if (deleted.length > 0) this.observer.onSegmentsDeleted(deleted.length, deletedBytes);
     const result = { deletedSegmentCount: deleted.length, deletedBytes, reasons };
@@ -736,59 +569,8 @@ export class PartitionLog {
 
   /** Puts a compacted segment in place of the original; the original closes after its reads. */
   private async replaceSegment(old: Segment, replacement: Segment): Promise<void> {
-    const segmentIndex = this.segments.indexOf(old);
-    assert(segmentIndex >= 0 && segmentIndex < this.segments.length - 1, 'replace active segment');
-    this.segments[segmentIndex] = replacement;
+    this.segments.replace(old, replacement);
     await old.close();
-  }
-
-  private async findTimestampIn(
-    segment: Segment,
-    timestamp: number,
-  ): Promise<{ offset: number; timestamp: number } | null> {
-    const indexed = segment.timeIndex.lookup(timestamp);
-    const from = segment.offsetIndex.lookup(indexed.offset).position;
-    const end = segment.sizeBytes;
-    const upperOffset = this.#highWatermark;
-    let found: { offset: number; timestamp: number } | null = null;
-    await scanBatches(segment.logFile, { from, end, verifyCrc: false }, (batch) => {
-      if (batch.lastOffset >= upperOffset) return 'stop';
-      if (batch.maxTimestamp < timestamp || batch.lastOffset < this.#logStartOffset)
-        return 'accept';
-      const decoded = decodeRecordBatch(batch.chunk, batch.chunkPosition);
-      for (const record of decoded.records) {
-        if (record.timestamp >= timestamp && record.offset >= this.#logStartOffset) {
-          found = { offset: record.offset, timestamp: record.timestamp };
-          return 'stop';
-        }
-      }
-      return 'accept';
-    });
-    return found;
-  }
-
-  private get active(): Segment {
-    return this.segments.at(-1)!;
-  }
-
-  /** The first segment whose baseOffset is above `baseOffset`, in the current list. */
-  private segmentAfter(baseOffset: number): Segment | undefined {
-    const floor = this.segmentIndexFor(baseOffset);
-    const candidate = this.segments[floor];
-    if (candidate !== undefined && candidate.baseOffset > baseOffset) return candidate;
-    return this.segments[floor + 1];
-  }
-
-  /** The segment holding `offset`: the last one whose baseOffset is <= it. */
-  private segmentIndexFor(offset: number): number {
-    let low = 0;
-    let high = this.segments.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >>> 1;
-      if (this.segments[middle]!.baseOffset <= offset) low = middle;
-      else high = middle - 1;
-    }
-    return low;
   }
 
   private readResult(records: Buffer): ReadResult {
@@ -808,9 +590,7 @@ export class PartitionLog {
   }
 
   private checkReadable(): void {
-    if (this.readsClosed) {
-      throw kafkaError('KAFKA_STORAGE_ERROR', `${this.name}: the log is closed`);
-    }
+    this.segments.checkOpen();
   }
 
   /** Records the first failure, fails the queue and the group commit; returns the failure. */

@@ -19,6 +19,7 @@ import {
 } from '@cairn/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/index.js';
+import { fetchRequest, type PartitionFetch } from '../fetch-request.js';
 import { WireClient } from '../wire-client.js';
 
 /** Bytes of each record value: the batches below are a little over this. */
@@ -68,43 +69,6 @@ async function produce(topic: string, partition: number, records: Buffer): Promi
   });
   expect(response.responses[0]?.partitionResponses[0]?.errorCode).toBe(ErrorCode.NONE);
   return records;
-}
-
-interface PartitionFetch {
-  partition: number;
-  fetchOffset?: number;
-  partitionMaxBytes?: number;
-}
-
-function fetchRequest(
-  topic: string,
-  partitions: PartitionFetch[],
-  options: Partial<FetchRequest> = {},
-): FetchRequest {
-  return {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1024 * 1024,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic,
-        partitions: partitions.map(({ partition, fetchOffset, partitionMaxBytes }) => ({
-          partition,
-          currentLeaderEpoch: -1,
-          fetchOffset: fetchOffset ?? 0,
-          logStartOffset: -1,
-          partitionMaxBytes: partitionMaxBytes ?? 1024 * 1024,
-        })),
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-    ...options,
-  };
 }
 
 async function fetch(

@@ -26,6 +26,7 @@ import {
 } from '@cairn/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/index.js';
+import { fetchRequest } from '../fetch-request.js';
 import { WireClient } from '../wire-client.js';
 
 const produceVersion = produceApi.maxVersion;
@@ -109,31 +110,8 @@ function logOf(topic: string, partition = 0) {
 }
 
 async function fetchAll(topic: string, partition = 0): Promise<Buffer> {
-  const response = await wire.request(fetchApi, fetchApi.maxVersion, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1024 * 1024,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic,
-        partitions: [
-          {
-            partition,
-            currentLeaderEpoch: -1,
-            fetchOffset: 0,
-            logStartOffset: -1,
-            partitionMaxBytes: 1024 * 1024,
-          },
-        ],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
+  const request = fetchRequest(topic, [{ partition }]);
+  const response = await wire.request(fetchApi, fetchApi.maxVersion, request);
   const answer = response.responses[0]!.partitions[0]!;
   expect(answer.errorCode).toBe(ErrorCode.NONE);
   return answer.records ?? Buffer.alloc(0);

@@ -22,43 +22,51 @@ class TestMemory implements FrameMemory {
   }
 }
 
+/** Frame bodies sent back to back, and the chunk sizes the stream is cut into, in turn. */
+const frameBodies = fc.array(fc.uint8Array({ minLength: 10, maxLength: 300 }), {
+  minLength: 1,
+  maxLength: 8,
+});
+const chunkCuts = fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 20 });
+
 function frame(body: Buffer): Buffer {
   const size = Buffer.alloc(4);
   size.writeInt32BE(body.length);
   return Buffer.concat([size, body]);
 }
 
+/** The bodies as frames back to back, as a connection receives them. */
+function streamOf(bodies: readonly Uint8Array[]): Buffer {
+  return Buffer.concat(bodies.map((body) => frame(Buffer.from(body))));
+}
+
 describe('FrameDecoder', () => {
   it('returns the same frames for any chunking of the stream', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.uint8Array({ minLength: 10, maxLength: 300 }), { minLength: 1, maxLength: 8 }),
-        fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 20 }),
-        (bodies, cuts) => {
-          const stream = Buffer.concat(bodies.map((body) => frame(Buffer.from(body))));
-          const decoder = new FrameDecoder(1024);
-          const frames: Buffer[] = [];
-          let position = 0;
-          for (let index = 0; position < stream.length; index++) {
-            const step = cuts[index % cuts.length]!;
-            frames.push(...decoder.push(stream.subarray(position, position + step)));
-            position += step;
-          }
-          expect(frames.map((f) => [...f])).toEqual(bodies.map((b) => [...b]));
-          expect(decoder.pendingBytes).toBe(0);
-        },
-      ),
+      fc.property(frameBodies, chunkCuts, (bodies, cuts) => {
+        const stream = streamOf(bodies);
+        const decoder = new FrameDecoder(1024);
+        const frames: Buffer[] = [];
+        let position = 0;
+        for (let index = 0; position < stream.length; index++) {
+          const step = cuts[index % cuts.length]!;
+          frames.push(...decoder.push(stream.subarray(position, position + step)));
+          position += step;
+        }
+        expect(frames.map((f) => [...f])).toEqual(bodies.map((b) => [...b]));
+        expect(decoder.pendingBytes).toBe(0);
+      }),
     );
   });
 
   it('returns the same frames when the budget makes it wait, and releases every byte', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.uint8Array({ minLength: 10, maxLength: 300 }), { minLength: 1, maxLength: 8 }),
-        fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 20 }),
+        frameBodies,
+        chunkCuts,
         fc.array(fc.boolean(), { maxLength: 30 }),
         (bodies, cuts, refusals) => {
-          const stream = Buffer.concat(bodies.map((body) => frame(Buffer.from(body))));
+          const stream = streamOf(bodies);
           const memory = new TestMemory();
           memory.refusals = [...refusals];
           const decoder = new FrameDecoder(1024, memory);
