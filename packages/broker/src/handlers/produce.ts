@@ -2,7 +2,10 @@
  * Produce, the write hot path. For each partition, top to bottom: find the log, check the one
  * batch's shape and its producer's sequence (synchronous), append (offsets are assigned in the
  * batch in place, synchronously), record the producer's batch, then wait for the write, and for
- * acks=-1 for the fsync (group commit). No record is decoded: only batch headers are read.
+ * acks=-1 for the fsync (group commit). The handler reads only batch headers; the log's append
+ * walks each record's varint lengths once (protocol/src/record-walk.ts, no allocation per
+ * record) so a batch clients cannot parse is refused rather than stored, as Kafka's
+ * LogValidator does; compressed batches are decompressed for that walk.
  *
  * There is no await before the appends of a request are issued, so pipelined requests on a
  * connection are appended in the order they came (connection.ts).
