@@ -6,14 +6,14 @@
  * `appendWindow` appenders owns one copy of the batch and appends it again once its previous
  * append resolved (the log is done with a buffer then; it rewrites baseOffset in place), so the
  * engine is measured without the allocation the broker makes per request. The read walks the
- * log from offset 0 in reads of `readBytesMax`, as a consumer's fetches do.
+ * log from offset 0 in reads of `readBytesMax`, as a consumer's fetches do, into one buffer.
  * CPU time is this process's (every thread, libuv's pool included), as the broker's is.
  *
  * The caller opens the log (`openLog`) and closes it after the clock stops: closing flushes
  * and opening recovers, neither of which is what is measured.
  */
-import { defaultLogConfig, PartitionLog, silentLogLogger } from '@cairn/log';
-import { assert, readBatchSizeBytes, readLastOffset } from '@cairn/protocol';
+import { defaultLogConfig, PartitionLog, type ReadBuffers, silentLogLogger } from '@cairn/log';
+import { assert, RECORD_BATCH_OVERHEAD, readBatchSizeBytes, readLastOffset } from '@cairn/protocol';
 import { machineBusyCpuSeconds, ownCpuSeconds } from './cpu-time.js';
 
 export interface LogEngineSample {
@@ -79,15 +79,23 @@ export async function measureLogAppend(
   return { ...times, recordCount, syncCount: log.probe.syncCount - syncsBefore };
 }
 
-/** Reads the whole of `log` from offset 0 (its logStartOffset must be 0). */
+/**
+ * Reads the whole of `log` from offset 0 (its logStartOffset must be 0), each read into the
+ * same buffer (the engine's fastest read; the broker's Fetch reuses pooled buffers likewise).
+ */
 export async function measureLogRead(
   log: PartitionLog,
   readBytesMax: number,
 ): Promise<LogEngineSample> {
+  const reused = Buffer.allocUnsafeSlow(readBytesMax + RECORD_BATCH_OVERHEAD);
+  const buffers: ReadBuffers = {
+    allocate: (length) =>
+      length <= reused.length ? reused.subarray(0, length) : Buffer.allocUnsafe(length),
+  };
   const clock = startClock();
   let offset = 0;
   while (offset < log.highWatermark) {
-    const { records } = await log.read(offset, readBytesMax);
+    const { records } = await log.read(offset, readBytesMax, undefined, buffers);
     let last = 0;
     for (let at = 0; at < records.length; at += readBatchSizeBytes(records, at)) last = at;
     offset = readLastOffset(records, last) + 1;

@@ -30,6 +30,7 @@ import { createAdminHandlers } from './handlers/admin-handlers.js';
 import { createApiVersionsHandler } from './handlers/api-versions.js';
 import type { BrokerIdentity } from './handlers/broker-identity.js';
 import { createFetchHandler } from './handlers/fetch.js';
+import { FetchBufferPool } from './handlers/fetch-buffer-pool.js';
 import { createInitProducerIdHandler } from './handlers/init-producer-id.js';
 import { createListOffsetsHandler } from './handlers/list-offsets.js';
 import { createMetadataHandler } from './handlers/metadata.js';
@@ -173,7 +174,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         defaultPartitionCount,
       }),
       createProduceHandler(produceDeps),
-      createFetchHandler({ registry, waiters, probe, shutdownSignal: shutdown.signal }),
+      createFetchHandler({
+        registry,
+        waiters,
+        probe,
+        shutdownSignal: shutdown.signal,
+        buffers: new FetchBufferPool(limits.fetchBufferPoolBytesMax),
+      }),
       createInitProducerIdHandler(producerIds),
       createListOffsetsHandler(registry),
       ...createAdminHandlers({ registry, nodeId: identity.nodeId, defaultPartitionCount }),

@@ -26,12 +26,18 @@ import {
 } from '@cairn/protocol';
 import type { Logger } from 'pino';
 import { responseErrorCode } from './metrics/response-error-code.js';
-import type { ConnectionInfo, ResponseBytes } from './network/connection.js';
+import { type ConnectionInfo, type ResponseBytes, responseParts } from './network/connection.js';
 import type { BrokerProbe } from './probe.js';
 
 export interface RequestContext {
   readonly header: RequestHeader;
   readonly connection: ConnectionInfo;
+  /**
+   * Runs `callback` once the response has been written to the socket (at once when there is
+   * none): a handler whose response refers to borrowed buffers gives them back then. Not run
+   * when the connection fails first.
+   */
+  onResponseWritten(callback: () => void): void;
 }
 
 /** One row of the dispatch table: an API, its handler, and how it reports a whole failure. */
@@ -77,13 +83,26 @@ export function createDispatcher(
     const flexible = isFlexible(api, header.apiVersion);
     if (flexible) reader.readTaggedFields();
     const request: unknown = api.decodeRequest(reader, header.apiVersion);
-    const context: RequestContext = { header, connection };
+    const whenWritten: Array<() => void> = [];
+    const context: RequestContext = {
+      header,
+      connection,
+      onResponseWritten: (callback) => whenWritten.push(callback),
+    };
     const startedAt = performance.now();
     const response = await handleSafely(handler, request, context, logger);
     const seconds = (performance.now() - startedAt) / 1000;
     probe.recordRequest(api.name, responseErrorCode(response), seconds);
-    if (response === null) return null;
-    return encodeResponse(api, header, flexible, response);
+    const onWritten = () => {
+      for (const callback of whenWritten) callback();
+    };
+    if (response === null) {
+      onWritten();
+      return null;
+    }
+    const bytes = encodeResponse(api, header, flexible, response);
+    if (whenWritten.length === 0) return bytes;
+    return { parts: responseParts(bytes), onWritten };
   };
 }
 

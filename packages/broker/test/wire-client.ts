@@ -99,6 +99,15 @@ export class WireClient {
     this.socket.destroy();
   }
 
+  /** Stops reading responses (they back up in the broker), until `resumeReading`. */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
   private frame<Request>(api: Api<Request, unknown>, version: number, request: Request) {
     const correlationId = this.nextCorrelationId++;
     const writer = new Writer();

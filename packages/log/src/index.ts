@@ -34,6 +34,7 @@ export {
   type RetentionResult,
   type SegmentInfo,
 } from './partition-log.js';
+export { newReadBuffers, type ReadBuffers } from './read-buffers.js';
 export type { RetentionReason } from './retention.js';
 export {
   formatBaseOffset,

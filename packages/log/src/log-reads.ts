@@ -11,6 +11,7 @@
 import { decodeRecordBatch } from '@cairn/protocol';
 import { scanBatches } from './batch-scan.js';
 import type { LogSegments } from './log-segments.js';
+import type { ReadBuffers } from './read-buffers.js';
 import type { Segment } from './segment.js';
 import { storageError } from './storage-error.js';
 
@@ -28,9 +29,9 @@ export interface ServedOffsets {
 
 /**
  * Whole batches from the one holding `offset`, at least one, then more while `maxBytes`
- * allows, all below `upperOffset`: from the first segment that has any (compaction can leave a
- * segment's last offsets empty). Empty when `offset` is at `upperOffset`. Throws
- * KAFKA_STORAGE_ERROR once the log closes or on I/O failure.
+ * allows, all below `upperOffset`, in a buffer from `buffers`: from the first segment that
+ * has any (compaction can leave a segment's last offsets empty). Empty when `offset` is at
+ * `upperOffset`. Throws KAFKA_STORAGE_ERROR once the log closes or on I/O failure.
  */
 export async function readBatches(
   segments: LogSegments,
@@ -38,6 +39,7 @@ export async function readBatches(
   maxBytes: number,
   upperOffset: number,
   slackBytes: number,
+  buffers: ReadBuffers,
 ): Promise<Buffer> {
   let records: Buffer = Buffer.alloc(0);
   let from = offset;
@@ -46,7 +48,7 @@ export async function readBatches(
     const segment = segments.segmentFor(from);
     segment.retain();
     try {
-      records = await segment.readBatches(from, maxBytes, upperOffset, slackBytes);
+      records = await segment.readBatches(from, maxBytes, upperOffset, slackBytes, buffers);
     } catch (error) {
       throw storageError('reading', segment.logPath, error);
     } finally {

@@ -36,6 +36,7 @@ import { LogSegments, type SegmentInfo } from './log-segments.js';
 import { consoleLogLogger, type LogLogger } from './logger.js';
 import { Mutex } from './mutex.js';
 import { PartitionLogProbe } from './partition-log-probe.js';
+import { newReadBuffers, type ReadBuffers } from './read-buffers.js';
 import { recoverLog } from './recovery.js';
 import {
   deleteSegmentFiles,
@@ -292,8 +293,14 @@ export class PartitionLog {
    * `maxOffset` (exclusive, e.g. the high watermark; the high watermark at most). Reads one
    * segment. Empty at the high watermark or logEndOffset. Throws OFFSET_OUT_OF_RANGE below
    * logStartOffset or above logEndOffset, KAFKA_STORAGE_ERROR once closed or on I/O failure.
+   * The records are in a buffer from `buffers` (a new one by default).
    */
-  async read(offset: number, maxBytes: number, maxOffset?: number): Promise<ReadResult> {
+  async read(
+    offset: number,
+    maxBytes: number,
+    maxOffset?: number,
+    buffers: ReadBuffers = newReadBuffers,
+  ): Promise<ReadResult> {
     this.checkReadable();
     if (
       !Number.isSafeInteger(offset) ||
@@ -307,7 +314,14 @@ export class PartitionLog {
     }
     const upperOffset = Math.min(maxOffset ?? this.#highWatermark, this.#highWatermark);
     const slackBytes = this.currentConfig.indexIntervalBytes;
-    const records = await readBatches(this.segments, offset, maxBytes, upperOffset, slackBytes);
+    const records = await readBatches(
+      this.segments,
+      offset,
+      maxBytes,
+      upperOffset,
+      slackBytes,
+      buffers,
+    );
     this.probe.readCount += 1;
     this.probe.readBytes += records.length;
     return this.readResult(records);

@@ -21,6 +21,7 @@ import {
 import { readHintsMax } from './constants.js';
 import type { FileSystem, LogFile } from './file-system.js';
 import { OffsetIndex } from './offset-index.js';
+import { newReadBuffers, type ReadBuffers } from './read-buffers.js';
 import { type SegmentFileStage, segmentFilePath } from './segment-files.js';
 import { corruptFileError, storageError } from './storage-error.js';
 import { NO_TIMESTAMP, TimeIndex } from './time-index.js';
@@ -215,12 +216,14 @@ export class Segment {
    * Touches batch headers only, and few of them: it starts at a read hint or the offset index
    * entry (reading `slackBytes`, index.interval.bytes, ahead to reach the batch), and jumps to
    * the last index entry inside `maxBytes` instead of walking every header before it.
+   * The bytes returned are in a buffer from `buffers`.
    */
   async readBatches(
     offset: number,
     maxBytes: number,
     maxOffset: number,
     slackBytes: number,
+    buffers: ReadBuffers = newReadBuffers,
   ): Promise<Buffer> {
     const end = this.sizeBytes;
     const endOffset = this.nextOffset;
@@ -238,6 +241,7 @@ export class Segment {
           windowStart,
           end,
           (hint === undefined ? slackBytes : 0) + wantedBytes,
+          buffers,
         );
       }
       const sizeBytes = this.checkedBatchSize(window, at, windowStart + at, end);
@@ -251,7 +255,8 @@ export class Segment {
     if (window.length - at < reachable) {
       windowStart += at;
       at = 0;
-      window = await this.readWindow(windowStart, end, Math.max(firstSizeBytes, wantedBytes));
+      const rereadBytes = Math.max(firstSizeBytes, wantedBytes);
+      window = await this.readWindow(windowStart, end, rereadBytes, buffers);
     }
     const stop = this.lastWholeBatchEnd(window, windowStart, at, wantedBytes, {
       end,
@@ -336,10 +341,14 @@ export class Segment {
     }
   }
 
-  /** Reads `length` bytes at `position` (within the committed size) into a new buffer. */
-  async readAt(position: number, length: number): Promise<Buffer> {
+  /** Reads `length` bytes at `position` (within the committed size) into a buffer of `buffers`. */
+  async readAt(
+    position: number,
+    length: number,
+    buffers: ReadBuffers = newReadBuffers,
+  ): Promise<Buffer> {
     if (position + length > this.sizeBytes) assert(false, `read past the end of ${this.logPath}`);
-    const buffer = Buffer.allocUnsafe(length);
+    const buffer = buffers.allocate(length);
     const count = await this.log.read(buffer, 0, length, position);
     if (count !== length) {
       throw corruptFileError(
@@ -402,9 +411,14 @@ export class Segment {
    * sequential read is again a single one (without it, it restarts at the offset index entry,
    * a batch early, and reads twice).
    */
-  private async readWindow(position: number, end: number, wantedBytes: number): Promise<Buffer> {
+  private async readWindow(
+    position: number,
+    end: number,
+    wantedBytes: number,
+    buffers: ReadBuffers,
+  ): Promise<Buffer> {
     const length = Math.min(end - position, wantedBytes + RECORD_BATCH_OVERHEAD);
-    return this.readAt(position, length);
+    return this.readAt(position, length, buffers);
   }
 
   /** Batch size at `at`, checked so damaged bytes on disk cannot send a read astray. */

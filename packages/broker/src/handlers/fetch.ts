@@ -6,6 +6,7 @@
  * later ones stop when the response budget is spent. When the response holds fewer than
  * minBytes, the fetch waits (long poll) until an append to one of its partitions, maxWaitMs,
  * or shutdown, then reads once more. Fetch sessions are answered sessionless (id 0).
+ * Reads go into pooled buffers (fetch-buffer-pool.ts), given back once the response is written.
  */
 import type { PartitionLog } from '@cairn/log';
 import {
@@ -22,11 +23,13 @@ import { countFetched } from '../metrics/batch-records.js';
 import type { PartitionWaiters } from '../partition-waiters.js';
 import type { BrokerProbe } from '../probe.js';
 import type { TopicRegistry } from '../topics/topic-registry.js';
+import type { FetchBufferLease, FetchBufferPool } from './fetch-buffer-pool.js';
 
 export interface FetchDeps {
   readonly registry: TopicRegistry;
   readonly waiters: PartitionWaiters<PartitionLog>;
   readonly probe: BrokerProbe;
+  readonly buffers: FetchBufferPool;
   /** Aborted when the broker shuts down, so long polls answer at once. */
   readonly shutdownSignal: AbortSignal;
 }
@@ -34,18 +37,21 @@ export interface FetchDeps {
 export function createFetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchResponse> {
   return {
     api: fetchApi,
-    async handle(request) {
+    async handle(request, context) {
       const deadline = Date.now() + Math.min(Math.max(request.maxWaitMs, 0), fetchWaitMsMax);
       for (;;) {
-        const { response, bytes, hasError } = await readAll(deps, request);
+        const lease = deps.buffers.lease();
+        const { response, bytes, hasError } = await readAll(deps, request, lease);
         const remainingMs = deadline - Date.now();
         const done =
           bytes >= request.minBytes || hasError || remainingMs <= 0 || deps.shutdownSignal.aborted;
         if (done) {
           deps.probe.bytesFetched += bytes;
           if (bytes > 0) countFetched(deps.probe, response.responses);
+          context.onResponseWritten(() => lease.release());
           return response;
         }
+        lease.release(); // this read's response is dropped: nothing refers to its buffers
         await deps.waiters.wait(
           watchedLogs(deps.registry, request),
           remainingMs,
@@ -73,7 +79,11 @@ interface ReadAllResult {
   hasError: boolean;
 }
 
-async function readAll(deps: FetchDeps, request: FetchRequest): Promise<ReadAllResult> {
+async function readAll(
+  deps: FetchDeps,
+  request: FetchRequest,
+  lease: FetchBufferLease,
+): Promise<ReadAllResult> {
   let budget = Math.min(request.maxBytes > 0 ? request.maxBytes : fetchBytesMax, fetchBytesMax);
   let bytes = 0;
   let hasError = false;
@@ -91,7 +101,11 @@ async function readAll(deps: FetchDeps, request: FetchRequest): Promise<ReadAllR
       // least one whole batch (KIP-74). After the budget is spent, partitions answer with no
       // records (bytes 0) but their offsets.
       const maxBytes = Math.min(partitionMaxBytes, budget);
-      const read = await readPartition(log, partition, fetchOffset, maxBytes, bytes === 0);
+      const read = await readPartition(
+        log,
+        { partition, fetchOffset, maxBytes, lease },
+        bytes === 0,
+      );
       if (read.errorCode !== ErrorCode.NONE) hasError = true;
       const length = read.records?.length ?? 0;
       bytes += length;
@@ -104,11 +118,16 @@ async function readAll(deps: FetchDeps, request: FetchRequest): Promise<ReadAllR
   return { response, bytes, hasError };
 }
 
+interface PartitionRead {
+  partition: number;
+  fetchOffset: number;
+  maxBytes: number;
+  lease: FetchBufferLease;
+}
+
 async function readPartition(
   log: PartitionLog,
-  partitionIndex: number,
-  fetchOffset: number,
-  maxBytes: number,
+  { partition: partitionIndex, fetchOffset, maxBytes, lease }: PartitionRead,
   minOneBatch: boolean,
 ): Promise<FetchResponsePartition> {
   const offsets = {
@@ -120,7 +139,7 @@ async function readPartition(
     return { ...emptyPartition(partitionIndex, ErrorCode.NONE), ...offsets };
   }
   try {
-    const read = await log.read(fetchOffset, maxBytes, log.highWatermark);
+    const read = await log.read(fetchOffset, maxBytes, log.highWatermark, lease);
     // The log returns at least one batch; past the first partition with data, one that does
     // not fit is left for a later fetch, as Kafka does (minOneMessage = false).
     const fits = minOneBatch || read.records.length <= maxBytes;

@@ -22,8 +22,17 @@ import type { InflightBudget } from '../quotas/inflight-budget.js';
 import { emptyChunk, FrameDecoder } from './frame-decoder.js';
 import type { RequestBufferBudget } from './request-buffer-budget.js';
 
-/** A response is one buffer or several written back to back (to avoid copying records). */
-export type ResponseBytes = Buffer | readonly Buffer[];
+/**
+ * A response is one buffer or several written back to back (to avoid copying records), or
+ * parts that refer to borrowed buffers (a Fetch's pooled reads): `onWritten` gives them back
+ * once the kernel has every byte, and is not called if the write fails.
+ */
+export type ResponseBytes = Buffer | readonly Buffer[] | LentResponse;
+
+export interface LentResponse {
+  readonly parts: readonly Buffer[];
+  readonly onWritten: () => void;
+}
 
 export interface ConnectionLimits {
   frameBytesMax: number;
@@ -214,15 +223,17 @@ export class Connection implements ConnectionInfo {
       this.inflightBytes -= entry.frameBytes;
       if (entry.response === null || entry.response === undefined) continue;
       const byteCount = responseLength(entry.response);
-      const release = () => {
+      const onWritten = isLent(entry.response) ? entry.response.onWritten : undefined;
+      const release = (error?: Error | null) => {
         this.inflightBytes -= byteCount;
+        if (error == null) onWritten?.();
         this.updateFlow();
       };
       if (Buffer.isBuffer(entry.response)) {
         if (!this.socket.write(entry.response, release)) this.writableFull = true;
       } else {
         this.socket.cork();
-        const parts = entry.response;
+        const parts = responseParts(entry.response);
         parts.forEach((part, index) => {
           const full = !this.socket.write(part, index === parts.length - 1 ? release : undefined);
           if (full) this.writableFull = true;
@@ -272,9 +283,19 @@ function isProduce(frame: Buffer): boolean {
   return frame.length >= 2 && frame.readInt16BE(0) === produceApi.apiKey;
 }
 
+function isLent(response: ResponseBytes): response is LentResponse {
+  return !Buffer.isBuffer(response) && !Array.isArray(response);
+}
+
+/** The response's bytes as parts to write back to back. */
+export function responseParts(response: ResponseBytes): readonly Buffer[] {
+  if (Buffer.isBuffer(response)) return [response];
+  return isLent(response) ? response.parts : (response as readonly Buffer[]);
+}
+
 function responseLength(response: ResponseBytes): number {
   if (Buffer.isBuffer(response)) return response.length;
   let length = 0;
-  for (const part of response as readonly Buffer[]) length += part.length;
+  for (const part of responseParts(response)) length += part.length;
   return length;
 }

@@ -70,7 +70,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RequestRejected } from '../../src/dispatcher.js';
 import { type RunningBroker, startBroker } from '../../src/index.js';
-import type { Dispatch, ResponseBytes } from '../../src/network/connection.js';
+import { type Dispatch, type ResponseBytes, responseParts } from '../../src/network/connection.js';
 import { KafkaServer } from '../../src/network/kafka-server.js';
 
 /*
@@ -671,7 +671,7 @@ function roundTrips(api: AnyApi, version: number, request: unknown): boolean {
 }
 
 function responseBuffer(response: ResponseBytes): Buffer {
-  return Buffer.isBuffer(response) ? response : Buffer.concat(response as readonly Buffer[]);
+  return Buffer.isBuffer(response) ? response : Buffer.concat(responseParts(response));
 }
 
 /** Error codes that mean a handler hit an untyped failure and hid it behind a code. */
