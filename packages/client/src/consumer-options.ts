@@ -12,6 +12,7 @@ import {
   fetchMaxWaitMsDefault,
   fetchMinBytesDefault,
   heartbeatIntervalMsDefault,
+  metadataMaxAgeMsDefault,
   partitionFetchBytesDefault,
   prefetchBytesDefault,
   rebalanceTimeoutMsDefault,
@@ -69,6 +70,14 @@ export interface ConsumerOptions {
   requestTimeoutMs?: number;
   /** retry.backoff.ms */
   retryBackoffMs?: number;
+  /**
+   * metadata.max.age.ms: how often a group member checks the partition counts of its topics
+   * and rejoins when one changed (partitions added, a subscribed topic created), so the new
+   * partitions are assigned. They start where autoOffsetReset says, as any partition without
+   * a committed offset: with 'latest', records written to them before the rebalance are
+   * skipped. Also the metadata cache's maximum age, unless clusterOptions sets its own.
+   */
+  metadataMaxAgeMs?: number;
   onPartitionsAssigned?: PartitionsListener;
   onPartitionsRevoked?: PartitionsListener;
   /** Partitions lost without a chance to commit (the member was fenced); default: revoked. */
@@ -92,6 +101,7 @@ export interface ResolvedConsumerOptions {
   prefetchBytes: number;
   requestTimeoutMs: number;
   retryBackoffMs: number;
+  metadataMaxAgeMs: number;
 }
 
 export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
@@ -115,6 +125,7 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
     prefetchBytes: options.prefetchBytes ?? prefetchBytesDefault,
     requestTimeoutMs: options.requestTimeoutMs ?? requestTimeoutMsDefault,
     retryBackoffMs: options.retryBackoffMs ?? consumerRetryBackoffMsDefault,
+    metadataMaxAgeMs: options.metadataMaxAgeMs ?? metadataMaxAgeMsDefault,
   };
   for (const [name, value] of Object.entries(resolved)) {
     if (typeof value === 'number' && (!Number.isSafeInteger(value) || value < 0)) {
@@ -124,6 +135,7 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
   if (resolved.heartbeatIntervalMs >= resolved.sessionTimeoutMs) {
     throw new RangeError('heartbeatIntervalMs must be below sessionTimeoutMs');
   }
+  if (resolved.metadataMaxAgeMs < 1) throw new RangeError('metadataMaxAgeMs must be >= 1');
   if (resolved.prefetchBytes < 1 || resolved.maxBytes < 1) {
     throw new RangeError('prefetchBytes and maxBytes must be >= 1');
   }

@@ -10,6 +10,13 @@
  * close, or commit()) store positions, never offsets still being processed. A handler that
  * throws rejects run(); its message was not processed and is delivered again.
  *
+ * Leaving a `for await` loop (break, return, a throw) leaves the message in hand unprocessed,
+ * so it is delivered again (to the next loop, or after a restart to whoever holds its
+ * partition): JavaScript calls the iterator's return() alike for a break and for an exception
+ * thrown in the loop body, so the consumer cannot tell "done with it" from "failed on it", and
+ * at-least-once needs the second reading. To leave without a redelivery, call
+ * markProcessed(message) before `break`.
+ *
  * The parts, each in its own file:
  *   group-membership.ts   join / sync / heartbeat / leave, the leader's assignor
  *   fetcher.ts            one pipelined fetch per broker into the prefetch buffer
@@ -120,7 +127,11 @@ export class Consumer implements MembershipListener {
     // Two sets of connections, as Java keeps its coordinator connection apart: a broker
     // answers a connection's requests in order, so a heartbeat or a JoinGroup behind a long
     // poll would wait up to maxWaitMs for it.
-    const clusterOptions = { ...options.clusterOptions, bootstrap: options.bootstrap };
+    const clusterOptions = {
+      metadataMaxAgeMs: this.options.metadataMaxAgeMs,
+      ...options.clusterOptions,
+      bootstrap: options.bootstrap,
+    };
     this.cluster = new Cluster(clusterOptions);
     this.fetchCluster = new Cluster(clusterOptions);
     const { groupId } = this.options;
@@ -177,6 +188,7 @@ export class Consumer implements MembershipListener {
         rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
         heartbeatIntervalMs: this.options.heartbeatIntervalMs,
         retryBackoffMs: this.options.retryBackoffMs,
+        metadataMaxAgeMs: this.options.metadataMaxAgeMs,
         assignors: this.options.assignors,
       },
       this,
@@ -242,7 +254,11 @@ export class Consumer implements MembershipListener {
     }
   }
 
-  /** `for await (const message of consumer)`; ends when the consumer closes. */
+  /**
+   * `for await (const message of consumer)`; ends when the consumer closes. A message counts
+   * as processed when the loop asks for the next one, or at markProcessed(message); leaving the
+   * loop any other way (break, return, throw) delivers the message in hand again.
+   */
   [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
     this.startConsuming();
     return {
@@ -280,6 +296,24 @@ export class Consumer implements MembershipListener {
       const state = this.partitions.get(partitionKey(topic, partition));
       if (state !== undefined) state.committedOffset = offset;
     }
+  }
+
+  /**
+   * Counts `message`, the one the `for await` loop holds, as processed now instead of when the
+   * loop asks for the next: call it before `break` or `return` so that leaving the loop does
+   * not deliver it again. The next commit (autoCommit, a revocation, close(), commit()) stores
+   * the offset after it. Iterator only: run()'s handlers mark their message on resolving, and
+   * eachBatch has resolveOffset(). Throws RangeError for any other message (one the loop has
+   * moved past, or after it left).
+   */
+  markProcessed(message: ConsumerMessage): void {
+    const outstanding = this.outstanding;
+    if (outstanding === null || outstanding.message !== message) {
+      throw new RangeError(
+        'markProcessed() takes the message the for await loop holds, before the loop leaves',
+      );
+    }
+    outstanding.state.processed(message.offset, outstanding.seeks);
   }
 
   /** Next delivers `offset` of the partition (which this consumer must hold). */
@@ -581,8 +615,8 @@ export class Consumer implements MembershipListener {
 
   /**
    * The loop left (break, return, an exception) or the consumer closed: the message last
-   * yielded is not marked processed (at-least-once: it may not have been), and the chunk
-   * being read is given back.
+   * yielded is not marked processed (at-least-once: it may not have been; markProcessed() is
+   * how the application says it was), and the chunk being read is given back.
    */
   private endIteration(): void {
     if (this.outstanding !== null) {

@@ -5,12 +5,16 @@
  * (group-member.ts); the consumer's side of a rebalance (commit, revoke, assign) is behind
  * MembershipListener.
  *
- * Two tasks run while the member is started:
+ * Three tasks run while the member is started:
  * - the rebalance loop waits until a rejoin is needed (at start, after REBALANCE_IN_PROGRESS,
- *   after a cooperative revocation, after a fencing) and runs one rebalance;
+ *   after a cooperative revocation, after a fencing, after a partition count changed) and runs
+ *   one rebalance;
  * - the heartbeat loop sends a Heartbeat every heartbeatIntervalMs while the member is stable,
  *   including while an eager member waits for the application before rejoining, so a slow
- *   handler does not cost the session (as Java's heartbeat thread).
+ *   handler does not cost the session (as Java's heartbeat thread);
+ * - the metadata loop asks every metadataMaxAgeMs whether a topic's partition count differs
+ *   from what the last assignment was made with (partition-count-watch.ts), and if so asks for
+ *   a rejoin so the new partitions get an owner.
  *
  * Eager protocols (range, roundrobin): every partition is revoked (after a commit) before
  * JoinGroup. Cooperative (cooperative-sticky): the member keeps consuming through the
@@ -41,6 +45,7 @@ import type { Cluster } from './cluster.js';
 import { requestTimeoutMsDefault } from './constants.js';
 import { errorFromCode, isRetriable, type KafkaClientError } from './errors.js';
 import { GroupMember, type MemberAction } from './group-member.js';
+import { PartitionCountWatch, partitionCounts } from './partition-count-watch.js';
 import { sleep } from './retry.js';
 
 export interface MembershipOptions {
@@ -50,6 +55,8 @@ export interface MembershipOptions {
   rebalanceTimeoutMs: number;
   heartbeatIntervalMs: number;
   retryBackoffMs: number;
+  /** metadata.max.age.ms: how often partition counts are checked against the assignment's. */
+  metadataMaxAgeMs: number;
   /** In order of preference; the coordinator picks the first name every member lists. */
   assignors: readonly PartitionAssignor[];
 }
@@ -81,9 +88,11 @@ export class GroupMembership {
   private rejoinNeeded = true;
   private stopped = false;
   private wakeRebalanceLoop: (() => void) | null = null;
-  private readonly heartbeatAbort = new AbortController();
+  /** Stops the heartbeat and metadata loops. */
+  private readonly backgroundAbort = new AbortController();
   private rebalanceLoopDone: Promise<void> = Promise.resolve();
   private heartbeatLoopDone: Promise<void> = Promise.resolve();
+  private readonly watch: PartitionCountWatch;
 
   constructor(
     private readonly cluster: Cluster,
@@ -92,6 +101,7 @@ export class GroupMembership {
   ) {
     if (options.assignors.length === 0) throw new RangeError('a group consumer needs an assignor');
     this.member = new GroupMember(options.groupId, options.groupInstanceId);
+    this.watch = new PartitionCountWatch(cluster);
     // Java's rule: cooperative only when every assignor offered supports it.
     this.rebalanceProtocol = options.assignors.every(
       (assignor) => assignor.rebalanceProtocol === 'cooperative',
@@ -103,6 +113,7 @@ export class GroupMembership {
   start(): void {
     this.rebalanceLoopDone = this.rebalanceLoop();
     this.heartbeatLoopDone = this.heartbeatLoop();
+    void this.metadataLoop();
   }
 
   /** Asks for a rebalance; the loop runs it once the current one, if any, is done. */
@@ -120,7 +131,7 @@ export class GroupMembership {
   async stop(leave: boolean): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.heartbeatAbort.abort();
+    this.backgroundAbort.abort();
     this.wakeRebalanceLoop?.();
     if (leave && this.member.memberId !== '') {
       try {
@@ -131,6 +142,8 @@ export class GroupMembership {
       }
     }
     this.member.resetGeneration();
+    // The metadata loop is not waited for: a Metadata request in flight may retry for long,
+    // and closing the cluster ends it.
     await this.heartbeatLoopDone;
   }
 
@@ -163,7 +176,7 @@ export class GroupMembership {
   private fail(error: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.heartbeatAbort.abort();
+    this.backgroundAbort.abort();
     this.listener.failed(error);
   }
 
@@ -195,16 +208,17 @@ export class GroupMembership {
 
   /** One rebalance: join (retrying as the answers say), assign if leader, sync, apply. */
   private async rebalance(): Promise<void> {
+    this.watch.clear();
     if (this.rebalanceProtocol === 'eager') await this.listener.revokeAll();
     const joined = await this.join();
     if (joined === null) return;
     const coordinator = await this.cluster.coordinatorFor(this.options.groupId);
-    const assignments = joined.isLeader ? await this.assign(joined.members) : [];
+    const leaderAssignment = joined.isLeader ? await this.assign(joined.members) : null;
     if (this.stopped) return;
     const response = await this.cluster.request(
       coordinator,
       syncGroupApi,
-      this.member.syncRequest(assignments),
+      this.member.syncRequest(leaderAssignment?.assignments ?? []),
       { timeoutMs: this.options.rebalanceTimeoutMs + joinRequestSlackMs },
     );
     if (this.stopped) return;
@@ -215,6 +229,29 @@ export class GroupMembership {
     }
     const revoked = await this.listener.assigned(outcome.assignment.assignedPartitions);
     if (revoked) this.requestRejoin();
+    else await this.recordPartitionCounts(leaderAssignment);
+  }
+
+  /**
+   * The snapshot the metadata loop compares with: the leader's are the counts it assigned
+   * with; another member reads its own topics' counts now. Not needed when another rebalance
+   * follows at once, and left unset when Metadata fails (the next rebalance sets it).
+   */
+  private async recordPartitionCounts(
+    leaderAssignment: { topics: string[]; counts: Map<string, number> } | null,
+  ): Promise<void> {
+    if (this.rejoinNeeded || this.stopped) return;
+    if (leaderAssignment !== null) {
+      this.watch.record(leaderAssignment.topics, leaderAssignment.counts);
+      return;
+    }
+    const topics = this.listener.subscribedTopics();
+    try {
+      const counts = await partitionCounts(this.cluster, topics);
+      if (!this.rejoinNeeded && this.member.isStable) this.watch.record(topics, counts);
+    } catch {
+      // Without a snapshot this member does not watch; the leader still does.
+    }
   }
 
   /** JoinGroup until joined; null when stopped or when the step failed (already handled). */
@@ -272,8 +309,15 @@ export class GroupMembership {
     }));
   }
 
-  /** The leader's part: run the chosen assignor over every member's subscription. */
-  private async assign(members: JoinGroupResponseMember[]): Promise<SyncGroupRequestAssignment[]> {
+  /**
+   * The leader's part: run the chosen assignor over every member's subscription. Also returns
+   * the topics and partition counts it assigned with, for the watch.
+   */
+  private async assign(members: JoinGroupResponseMember[]): Promise<{
+    assignments: SyncGroupRequestAssignment[];
+    topics: string[];
+    counts: Map<string, number>;
+  }> {
     const name = this.member.protocolName;
     const assignor = this.options.assignors.find((candidate) => candidate.name === name);
     if (assignor === undefined) {
@@ -287,9 +331,9 @@ export class GroupMembership {
       subscription: decodeConsumerProtocolSubscription(member.metadata),
     }));
     const topics = [...new Set(assignorMembers.flatMap((member) => member.subscription.topics))];
-    const partitionsPerTopic = await this.partitionCounts(topics);
-    const assignment = assignor.assign(assignorMembers, partitionsPerTopic);
-    return [...assignment].map(([memberId, assignedPartitions]) => ({
+    const counts = await partitionCounts(this.cluster, topics);
+    const assignment = assignor.assign(assignorMembers, counts);
+    const assignments = [...assignment].map(([memberId, assignedPartitions]) => ({
       memberId,
       assignment: encodeConsumerProtocolAssignment({
         version: 0,
@@ -297,23 +341,11 @@ export class GroupMembership {
         userData: null,
       }),
     }));
-  }
-
-  private async partitionCounts(topics: string[]): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
-    if (topics.length === 0) return counts;
-    const metadata = await this.cluster.refreshMetadata(topics);
-    for (const topic of topics) {
-      const entry = metadata.topics.get(topic);
-      if (entry !== undefined && entry.errorCode === 0 && entry.partitions.length > 0) {
-        counts.set(topic, entry.partitions.length);
-      }
-    }
-    return counts;
+    return { assignments, topics, counts };
   }
 
   private async heartbeatLoop(): Promise<void> {
-    const signal = this.heartbeatAbort.signal;
+    const signal = this.backgroundAbort.signal;
     while (!signal.aborted) {
       try {
         await sleep(this.options.heartbeatIntervalMs, signal);
@@ -322,6 +354,23 @@ export class GroupMembership {
       }
       if (!this.member.isStable) continue;
       await this.heartbeat();
+    }
+  }
+
+  private async metadataLoop(): Promise<void> {
+    const signal = this.backgroundAbort.signal;
+    while (!signal.aborted) {
+      try {
+        await sleep(this.options.metadataMaxAgeMs, signal);
+      } catch {
+        return; // stopped
+      }
+      if (!this.member.isStable || this.rejoinNeeded) continue;
+      try {
+        if ((await this.watch.changed()) && !this.stopped) this.requestRejoin();
+      } catch {
+        // Metadata failed (its own retries spent): the next round asks again.
+      }
     }
   }
 
