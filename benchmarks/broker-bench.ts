@@ -23,8 +23,8 @@
  * core it shares with the broker's pool threads: it, not the broker, should bound produce at
  * ~1-1.5 M records/s, 30-50% of the log engine, short of the 60% target; against the null
  * broker it should be no more than ~20% faster. Consuming, the broker reads 1 MB per fetch
- * (max.partition.fetch.bytes) into a new buffer and writes it to the socket as it is (writev, no
- * copy, no CRC); kcat formats and
+ * (max.partition.fetch.bytes) into a pooled buffer and writes it to the socket as it is (writev,
+ * no copy, no CRC); kcat formats and
  * writes every value (~0.3 us each), so ~2-3 M records/s, against a log engine that reads the
  * page cache at >= 1 GB/s (~10 M records/s). The broker's own number is therefore also given
  * per CPU second (records per broker CPU-second over records per log-engine CPU-second):
@@ -32,8 +32,10 @@
  * The raw client costs ~0.1 us of CPU per record: against it the broker should produce at
  * >= 60% of the log engine (the socket copy and request handling on top of the same CRC and
  * page-cache write), and consume at what one Node thread can move through pread and a socket
- * writev (~1 ms of CPU per MB: ~1 GB/s, ~10 M records/s), against a log engine that only
- * preads.
+ * writev (~0.5 ms of CPU per MB: ~2 GB/s, ~18 M records/s), against a log engine that only
+ * preads (into one reused buffer: ~5 GB/s). One TCP connection between two Node processes
+ * carries ~3 GB/s here, so no broker can consume at more than ~55% of that read rate; the run
+ * ends by measuring that ceiling.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -42,6 +44,7 @@ import { parseArgs } from 'node:util';
 import {
   formatRate,
   printTable,
+  type Row,
   summarise,
   type WorkloadResult,
   warnAboutNoise,
@@ -55,11 +58,14 @@ import {
   type WorkloadSettings,
   workloadNames,
 } from './broker-workloads.js';
+import { loopbackTcp } from './harness/machine-limits.js';
 import { kcatVersion } from './kcat.js';
 import { machineInfo } from './machine-info.js';
 import { writeRecordFile } from './record-file.js';
 
 const recordBytes = 100;
+/** How long the loopback TCP ceiling is measured. */
+const loopbackSeconds = 3;
 /** librdkafka's max.partition.fetch.bytes default; the log engine reads as much at a time. */
 const readBytesMax = 1024 * 1024;
 const workloadDefaults = {
@@ -208,6 +214,33 @@ function heldTopicArgs(held: HeldTopic): string[] {
   ];
 }
 
+/**
+ * No broker can serve a consumer faster than one TCP connection carries bytes: loopback TCP
+ * from this process to another Node process, measured after the workloads, as records/s of
+ * each consume workload's batch shape and as a share of the log engine's read rate.
+ */
+async function networkCeiling(results: WorkloadResult[], rows: Row[]) {
+  const bytesPerSecond = await loopbackTcp(loopbackSeconds);
+  const consume = rows.flatMap((row, index) => {
+    const shape = results[index]!.batchShape;
+    if (!row.workload.startsWith('consume') || shape.recordCount === 0) return [];
+    const recordsPerSecond = bytesPerSecond / (shape.sizeBytes / shape.recordCount);
+    const ofLogEngine = recordsPerSecond / row.logRecordsPerSecond.median;
+    return [{ workload: row.workload, recordsPerSecond, ofLogEngine }];
+  });
+  console.log(
+    `\nloopback TCP, one connection between Node processes: ${Math.round(bytesPerSecond / 1e6)} MB/s` +
+      consume
+        .map(
+          (row) =>
+            `; ${row.workload}: ${formatRate(row.recordsPerSecond)} records/s, ` +
+            `${Math.round(row.ofLogEngine * 100)}% of the log engine's read rate`,
+        )
+        .join(''),
+  );
+  return { loopbackTcpBytesPerSecond: bytesPerSecond, consume };
+}
+
 async function main(): Promise<void> {
   const settings = parseRunSettings(process.argv.slice(2));
   const machine = benchMachine();
@@ -227,6 +260,7 @@ async function main(): Promise<void> {
   const rows = run.results.map((result) => summarise(result, recordBytes));
   printTable(rows);
   warnAboutNoise(rows);
+  const network = await networkCeiling(run.results, rows);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const resultsDir = join(import.meta.dirname, '..', 'results', stamp);
   await mkdir(resultsDir, { recursive: true });
@@ -236,6 +270,7 @@ async function main(): Promise<void> {
     settings: { ...settings, megabyte: '1e6 bytes of record values' },
     brokerExitCode: run.brokerExitCode,
     rows,
+    network,
     results: run.results,
   };
   await writeFile(join(resultsDir, 'broker-bench.json'), `${JSON.stringify(report, null, 2)}\n`);

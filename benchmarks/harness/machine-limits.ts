@@ -7,15 +7,16 @@
  * - sequential disk write with an fsync after each 1 MiB: the ceiling of acks=all (Cairn
  *   fsyncs batches; group commit shares one fsync among several);
  * - fsync latency of a 4 KiB write (median and p99): the floor of an acks=all round trip;
- * - loopback TCP throughput from this process to a Node process (256 KiB writes): the
- *   ceiling of moving bytes between a client and a Node broker, for consume, fan-out, replay.
+ * - loopback TCP throughput from this process to a Node process (256 KiB writes, read into
+ *   one reused buffer): the ceiling of moving bytes between a Node broker and a client, for
+ *   consume, fan-out, replay.
  *
  * The files go where the targets keep their data (the run's work directory), so they meet
  * the same file system.
  */
 import { spawn } from 'node:child_process';
 import { open, rm } from 'node:fs/promises';
-import { connect as netConnect, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { diskProbeChunkBytes, fsyncProbeWriteBytes, tcpProbeChunkBytes } from './constants.js';
@@ -92,32 +93,37 @@ async function fsyncLatency(path: string, count: number) {
  * The receiving end of the TCP probe, in its own process (as a broker is): prints its port,
  * counts bytes, and prints the count when the sender ends the connection.
  */
+/**
+ * The receiver connects and reads into one reused buffer (`onread`), as a lean client does,
+ * so the figure is the socket's, not the allocation and GC of a new buffer per chunk.
+ */
 const tcpReceiverScript = `
 const net = require('node:net');
 let received = 0;
-const server = net.createServer((socket) => {
-  socket.on('data', (data) => { received += data.length; });
-  socket.on('end', () => { process.stdout.write(received + '\\n'); process.exit(0); });
-});
-server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+const onread = { buffer: Buffer.allocUnsafe(${tcpProbeChunkBytes}), callback: (n) => { received += n; return true; } };
+const socket = net.connect({ port: Number(process.argv[1]), host: '127.0.0.1', onread });
+socket.on('end', () => { process.stdout.write(received + '\\n'); process.exit(0); });
 `;
 
 /** Streams for `seconds` as fast as the socket drains; bytes/s the receiver counted. */
-async function loopbackTcp(seconds: number): Promise<number> {
-  const receiver = spawn(process.execPath, ['-e', tcpReceiverScript], {
+export async function loopbackTcp(seconds: number): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  const receiver = spawn(process.execPath, ['-e', tcpReceiverScript, String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: receiver.stdout! })[Symbol.asyncIterator]();
-  const port = Number((await lines.next()).value);
+  const sender = await accepted;
+  server.close();
   const chunk = Buffer.alloc(tcpProbeChunkBytes, 0x63);
-  const client: Socket = netConnect(port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', resolve));
   const start = performance.now();
   const end = start + seconds * 1000;
   while (performance.now() < end) {
-    if (!client.write(chunk)) await new Promise<void>((resolve) => client.once('drain', resolve));
+    if (!sender.write(chunk)) await new Promise<void>((resolve) => sender.once('drain', resolve));
   }
-  client.end();
+  sender.end();
   const received = Number((await lines.next()).value);
   const elapsedSeconds = (performance.now() - start) / 1000;
   receiver.kill();
