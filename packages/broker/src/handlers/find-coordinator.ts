@@ -1,7 +1,9 @@
 /**
- * FindCoordinator: this broker coordinates every group (and every transactional id), so the
- * answer is always this broker's advertised address. The address is read per request: the
- * port is known only once the server listens.
+ * FindCoordinator: this broker coordinates every group, so the answer is always this broker's
+ * advertised address. The address is read per request: the port is known only once the server
+ * listens. A transaction coordinator (key type 1) is refused with
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED and a message: Cairn has none, and that code is the
+ * one that fails a transactional client at once (transactions-unsupported.ts).
  */
 import {
   coordinatorKeyTypeGroup,
@@ -12,6 +14,7 @@ import {
   findCoordinatorApi,
 } from '@cairn/protocol';
 import type { ApiHandler } from '../dispatcher.js';
+import { transactionsUnsupportedMessage } from './transactions-unsupported.js';
 
 export interface CoordinatorNode {
   readonly nodeId: number;
@@ -25,8 +28,14 @@ export function createFindCoordinatorHandler(
   return {
     api: findCoordinatorApi,
     handle(request) {
-      const { keyType } = request;
-      if (keyType !== coordinatorKeyTypeGroup && keyType !== coordinatorKeyTypeTransaction) {
+      const { key, keyType } = request;
+      if (keyType === coordinatorKeyTypeTransaction) {
+        return {
+          ...errorResponse(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED),
+          errorMessage: transactionsUnsupportedMessage(key),
+        };
+      }
+      if (keyType !== coordinatorKeyTypeGroup) {
         return {
           ...errorResponse(ErrorCode.INVALID_REQUEST),
           errorMessage: `unknown coordinator key type ${keyType}`,

@@ -9,13 +9,13 @@
  * (librdkafka sends its old one, and takes the new one Kafka answers). A new id serves that
  * producer as well as a bump would, and it needs no record of which epoch each id reached.
  *
- * Transactions are not supported yet, and a transactionalId is answered with INVALID_REQUEST.
- * It is the closest honest code: Kafka gives it for an unusable transactionalId (an empty one),
- * its text says the request went to "an incompatible broker", and it is not retriable, so the
- * client fails at once (the Java client: "Unexpected error in InitProducerIdResponse"). The
- * alternatives mislead: TRANSACTIONAL_ID_AUTHORIZATION_FAILED sends the user to ACLs Cairn does
- * not have, UNSUPPORTED_VERSION speaks of the API version, and the coordinator errors are
- * retriable, so the client would retry until its timeout.
+ * Transactions are not supported, and a transactionalId is answered with
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as FindCoordinator answers the lookup of a
+ * transaction coordinator: it is fatal for librdkafka and the Java client and not retriable for
+ * kafkajs. INVALID_REQUEST, answered before, was retried by librdkafka every 500 ms until
+ * init_transactions' timeout (why, and the sources: transactions-unsupported.ts). InitProducerId
+ * has no ErrorMessage field, so the reason travels only in FindCoordinator's answer, which
+ * clients ask first.
  */
 import {
   ErrorCode,
@@ -28,6 +28,7 @@ import {
 } from '@cairn/protocol';
 import type { ApiHandler } from '../dispatcher.js';
 import type { ProducerIdManager } from '../producers/producer-id-manager.js';
+import { transactionsUnsupportedMessage } from './transactions-unsupported.js';
 
 export function createInitProducerIdHandler(
   producerIds: ProducerIdManager,
@@ -37,9 +38,8 @@ export function createInitProducerIdHandler(
     async handle(request) {
       if (request.transactionalId !== null) {
         throw kafkaError(
-          'INVALID_REQUEST',
-          `transactionalId ${JSON.stringify(request.transactionalId)}: transactions are not ` +
-            'supported yet; idempotent producers (no transactionalId) are',
+          'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+          transactionsUnsupportedMessage(request.transactionalId),
         );
       }
       const producerId = await producerIds.generateProducerId();

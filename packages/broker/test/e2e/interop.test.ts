@@ -3,8 +3,9 @@
 // processes against a broker started in-process on an ephemeral port, produce and consume keys,
 // values, nulls and headers with exact content and order, commit offsets in consumer groups (a
 // second run reads only new records), read each other's records, and (confluent-kafka) produce
-// idempotently, look offsets up by timestamp and administer topics, configs and groups. Without
-// kcat, Debian's python3-kafka or python3-confluent-kafka the suites skip with a warning;
+// idempotently, look offsets up by timestamp and administer topics, configs and groups. A
+// transactional producer (kcat, confluent-kafka) fails at once, told transactions are unsupported.
+// Without kcat, Debian's python3-kafka or python3-confluent-kafka the suites skip with a warning;
 // scripts/install-interop-tools.sh installs them (npm test runs it).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -28,6 +29,8 @@ const confluentScript = fileURLToPath(new URL('./interop_confluent_kafka.py', im
 const processTimeoutMs = 45_000;
 const testTimeoutMs = 90_000;
 const partitionCount = 3;
+/** A transactional producer is refused at its first step: well under its init timeout. */
+const transactionRefusalMsMax = 4_000;
 
 const hasKcat = spawnSync('kcat', ['-V'], { timeout: 10_000 }).status === 0;
 const hasKafkaPython = spawnSync(python, ['-c', 'import kafka'], { timeout: 10_000 }).status === 0;
@@ -312,6 +315,26 @@ describe.skipIf(!hasKcat)('kcat (librdkafka) against Cairn', () => {
       const secondRun = await kcatGroupConsume('kcat-readers', topic);
       expect(contents(secondRun)).toEqual(contents(asWire(second)));
       expectInOrderPerPartition(secondRun);
+    },
+    testTimeoutMs,
+  );
+
+  it(
+    'fails a transactional producer (-X transactional.id) at once, saying why',
+    async () => {
+      const args = ['-P', '-b', broker.bootstrap, '-t', 'kcat-tx', '-K', '|'];
+      const startedAt = Date.now();
+      const failure = await run('kcat', [...args, '-X', 'transactional.id=kcat-tx'], 'k|v\n').then(
+        () => 'kcat exited 0',
+        (error: unknown) => String(error),
+      );
+      // kcat gives init_transactions() 5 s; a retried refusal took all of them.
+      expect(Date.now() - startedAt).toBeLessThan(transactionRefusalMsMax);
+      expect(failure).toContain(
+        'init_transactions(): Failed to find transaction coordinator: ' +
+          `${broker.bootstrap}/0: Broker: Transactional Id authorization failed: ` +
+          'transactions are not supported by Cairn (transactional.id "kcat-tx")',
+      );
     },
     testTimeoutMs,
   );
@@ -674,13 +697,24 @@ describe.skipIf(!hasConfluentKafka)('confluent-kafka group membership and transa
   );
 
   it(
-    'refuses a transactional producer with INVALID_REQUEST (transactions not supported)',
+    'fails init_transactions() at once with a fatal error that says transactions are unsupported',
     async () => {
       const args = [confluentScript, 'transactional', '--bootstrap', broker.bootstrap];
-      const { stdout } = await run(python, [...args, '--topic', 'tx-1', '--timeout-ms', '2000']);
-      // librdkafka retries INVALID_REQUEST until init_transactions' timeout; what matters is
-      // that no transaction starts and the error names the refusal.
-      expect(JSON.parse(stdout)).toMatchObject({ error: 'INVALID_REQUEST' });
+      const { stdout } = await run(python, [...args, '--topic', 'tx-1', '--timeout-ms', '20000']);
+      // librdkafka retries every other refusal (INVALID_REQUEST, COORDINATOR_NOT_AVAILABLE,
+      // UNSUPPORTED_VERSION) every 500 ms until init_transactions' timeout, here 20 s.
+      const outcome = JSON.parse(stdout) as { message: string; seconds: number };
+      expect(outcome).toMatchObject({
+        error: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+        fatal: true,
+      });
+      expect(outcome.seconds * 1000).toBeLessThan(transactionRefusalMsMax);
+      expect(outcome.message).toBe(
+        `Failed to find transaction coordinator: ${broker.bootstrap}/0: Broker: ` +
+          'Transactional Id authorization failed: transactions are not supported by Cairn ' +
+          '(transactional.id "tx-1"); unset transactional.id: idempotent producers ' +
+          '(enable.idempotence) are supported',
+      );
     },
     testTimeoutMs,
   );

@@ -2,7 +2,7 @@
 // implementation) produces, consumes, joins groups, commits and replays against a broker
 // started in-process on an ephemeral port with a temporary data dir, over real sockets. An
 // idempotent producer whose Produce response is lost (its connection cut) retries, and the
-// broker appends the batch once; a transactional producer fails at once with INVALID_REQUEST.
+// broker appends the batch once; a transactional producer fails at once (no coordinator).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -368,13 +368,29 @@ describe('kafkajs against Cairn', () => {
     expect(read.map((m) => m.value)).toEqual([...messages, ...messages].map((m) => m.value));
   });
 
-  it('fails a transactional producer at once with INVALID_REQUEST (not supported)', async () => {
-    const producer = kafka.producer({ transactionalId: 'tx-e2e', maxInFlightRequests: 1 });
+  it('fails a transactional producer at once, and idempotent producers still work', async () => {
+    const producer = kafka.producer({
+      transactionalId: 'tx-e2e',
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     const startedAt = Date.now();
-    await expect(producer.transaction()).rejects.toMatchObject({ type: 'INVALID_REQUEST' });
-    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    // Cairn refuses the transaction coordinator lookup with TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    // kafkajs's broker pool drops that code and reports the lookup as failed, not retriable.
+    await expect(producer.transaction()).rejects.toMatchObject({
+      name: 'KafkaJSGroupCoordinatorNotFound',
+      retriable: false,
+    });
+    expect(Date.now() - startedAt).toBeLessThan(4_000);
     await producer.disconnect();
+
+    await produce('after-tx-refusal', [{ value: 'idempotent' }], true);
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets('after-tx-refusal');
+    await admin.disconnect();
+    expect(offsets).toEqual([expect.objectContaining({ partition: 0, high: '1' })]);
   });
 
   it('keeps data and committed offsets across a broker restart', async () => {

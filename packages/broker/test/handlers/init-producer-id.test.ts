@@ -1,5 +1,6 @@
 // Proves InitProducerId hands an idempotent producer a fresh id with epoch 0 (also when it
-// sends its old id, as Kafka does) and refuses a transactionalId with INVALID_REQUEST.
+// sends its old id, as Kafka does) and refuses a transactionalId with
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, the code that transactional clients treat as fatal.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,17 +41,21 @@ describe('InitProducerId handler', () => {
     expect(second).toEqual({ throttleTimeMs: 0, errorCode: 0, producerId: 1, producerEpoch: 0 });
   });
 
-  it('refuses a transactional producer with INVALID_REQUEST', async () => {
+  it('refuses a transactional producer with TRANSACTIONAL_ID_AUTHORIZATION_FAILED', async () => {
     const handler = createInitProducerIdHandler(await ProducerIdManager.open(dataDir));
     const error = await Promise.resolve()
       .then(() => handler.handle(request({ transactionalId: 'orders' }), context))
       .catch((caught: unknown) => caught);
-    expect(isKafkaError(error) && error.errorName).toBe('INVALID_REQUEST');
-    expect(handler.errorResponse(request({}), ErrorCode.INVALID_REQUEST)).toEqual({
+    expect(isKafkaError(error) && error.errorName).toBe('TRANSACTIONAL_ID_AUTHORIZATION_FAILED');
+    expect(isKafkaError(error) && error.message).toContain('transactions are not supported');
+    const refused = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    expect(handler.errorResponse(request({}), refused)).toEqual({
       throttleTimeMs: 0,
-      errorCode: ErrorCode.INVALID_REQUEST,
+      errorCode: refused,
       producerId: -1,
       producerEpoch: -1,
     });
+    // The refusal takes no producer id: an idempotent producer still gets the first one.
+    expect(await handler.handle(request({}), context)).toMatchObject({ producerId: 0 });
   });
 });
