@@ -30,7 +30,6 @@ import { createAdminHandlers } from './handlers/admin-handlers.js';
 import { createApiVersionsHandler } from './handlers/api-versions.js';
 import type { BrokerIdentity } from './handlers/broker-identity.js';
 import { createFetchHandler } from './handlers/fetch.js';
-import { FetchBufferPool } from './handlers/fetch-buffer-pool.js';
 import { createInitProducerIdHandler } from './handlers/init-producer-id.js';
 import { createListOffsetsHandler } from './handlers/list-offsets.js';
 import { createMetadataHandler } from './handlers/metadata.js';
@@ -46,6 +45,7 @@ import { GroupLag } from './metrics/group-lag.js';
 import { HttpProbe, httpRequestMetrics } from './metrics/http-probe.js';
 import { LogEvents } from './metrics/log-events.js';
 import { metricsRoute } from './metrics/metrics-route.js';
+import { BufferPool } from './network/buffer-pool.js';
 import { KafkaServer } from './network/kafka-server.js';
 import { PartitionWaiters } from './partition-waiters.js';
 import { BrokerProbe } from './probe.js';
@@ -163,6 +163,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       probe,
       quotas,
     };
+    // Fetch reads and Produce frames, reused rather than left to the GC (network/buffer-pool.ts).
+    const bufferPool = new BufferPool({
+      slabBytesMin: limits.bufferSlabBytesMin,
+      slabBytesMax: limits.bufferSlabBytesMax,
+      freeBytesMax: limits.bufferPoolFreeBytesMax,
+    });
     const handlers: AnyApiHandler[] = [];
     const apis = () => handlers.map((handler) => handler.api as AnyApi);
     handlers.push(
@@ -179,7 +185,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         waiters,
         probe,
         shutdownSignal: shutdown.signal,
-        buffers: new FetchBufferPool(limits.fetchBufferPoolBytesMax),
+        buffers: bufferPool,
       }),
       createInitProducerIdHandler(producerIds),
       createListOffsetsHandler(registry),
@@ -203,6 +209,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           inflightBytesMax: limits.inflightBytesPerConnectionMax,
           idleMs: limits.connectionIdleMs,
           produceBudget: quotas.inflight,
+          framePool: bufferPool,
         },
         requestBufferBytesMax:
           options.requestBufferBytesBrokerMax ?? limits.requestBufferBytesBrokerMax,

@@ -43,13 +43,13 @@ export const fetchWaitMsMax = 30_000;
 export const fetchBytesMax = 55 * 1024 * 1024;
 
 /**
- * Fetch reads go into reusable slabs (handlers/fetch-buffer-pool.ts) of power-of-two sizes in
- * this range (a 1 MiB partition read takes a 2 MiB slab: 1 MiB plus a batch header); at most
- * fetchBufferPoolBytesMax of free slabs are kept.
+ * Fetch reads and Produce frames that span socket chunks go into reusable slabs
+ * (network/buffer-pool.ts) of power-of-two sizes in this range (a 1 MiB partition read takes a
+ * 2 MiB slab: 1 MiB plus a batch header); at most bufferPoolFreeBytesMax of free slabs are kept.
  */
-export const fetchBufferSlabBytesMin = 16 * 1024;
-export const fetchBufferSlabBytesMax = 8 * 1024 * 1024;
-export const fetchBufferPoolBytesMax = 64 * 1024 * 1024;
+export const bufferSlabBytesMin = 16 * 1024;
+export const bufferSlabBytesMax = 8 * 1024 * 1024;
+export const bufferPoolFreeBytesMax = 128 * 1024 * 1024;
 
 /** Topics and partitions the broker will hold. */
 export const topicsMax = 10_000;

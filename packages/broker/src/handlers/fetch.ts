@@ -6,7 +6,7 @@
  * later ones stop when the response budget is spent. When the response holds fewer than
  * minBytes, the fetch waits (long poll) until an append to one of its partitions, maxWaitMs,
  * or shutdown, then reads once more. Fetch sessions are answered sessionless (id 0).
- * Reads go into pooled buffers (fetch-buffer-pool.ts), given back once the response is written.
+ * Reads go into pooled buffers (network/buffer-pool.ts), given back once the response is written.
  */
 import type { PartitionLog } from '@cairn/log';
 import {
@@ -20,16 +20,16 @@ import {
 import { fetchBytesMax, fetchWaitMsMax } from '../constants.js';
 import type { ApiHandler } from '../dispatcher.js';
 import { countFetched } from '../metrics/batch-records.js';
+import type { BufferLease, BufferPool } from '../network/buffer-pool.js';
 import type { PartitionWaiters } from '../partition-waiters.js';
 import type { BrokerProbe } from '../probe.js';
 import type { TopicRegistry } from '../topics/topic-registry.js';
-import type { FetchBufferLease, FetchBufferPool } from './fetch-buffer-pool.js';
 
 export interface FetchDeps {
   readonly registry: TopicRegistry;
   readonly waiters: PartitionWaiters<PartitionLog>;
   readonly probe: BrokerProbe;
-  readonly buffers: FetchBufferPool;
+  readonly buffers: BufferPool;
   /** Aborted when the broker shuts down, so long polls answer at once. */
   readonly shutdownSignal: AbortSignal;
 }
@@ -82,7 +82,7 @@ interface ReadAllResult {
 async function readAll(
   deps: FetchDeps,
   request: FetchRequest,
-  lease: FetchBufferLease,
+  lease: BufferLease,
 ): Promise<ReadAllResult> {
   let budget = Math.min(request.maxBytes > 0 ? request.maxBytes : fetchBytesMax, fetchBytesMax);
   let bytes = 0;
@@ -122,7 +122,7 @@ interface PartitionRead {
   partition: number;
   fetchOffset: number;
   maxBytes: number;
-  lease: FetchBufferLease;
+  lease: BufferLease;
 }
 
 async function readPartition(

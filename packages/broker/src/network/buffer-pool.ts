@@ -1,49 +1,59 @@
 /**
- * Reusable buffers for the partition reads of Fetch.
+ * Reusable buffers for the broker's two large byte streams: the partition reads of Fetch and
+ * the Produce frames that span socket chunks.
  *
- * Why: a new 1 MiB buffer per partition read is memory outside V8's heap that only a major GC
- * frees, and V8 starts one every time such memory grows by ~64 MiB. At ~1 GB/s of fetches
- * that is a major GC every ~60 ms, and those GCs were most of the broker's fetch CPU.
+ * Why: a new 1 MiB buffer per read or frame is memory outside V8's heap that only a major GC
+ * frees, and V8 starts one every time such memory grows by ~64 MiB. At ~1 GB/s that is a major
+ * GC every ~60 ms, and those GCs were most of the broker's fetch CPU and a third of its
+ * produce CPU.
  *
- * Reads take slabs of power-of-two sizes (fetchBufferSlabBytesMin to fetchBufferSlabBytesMax;
- * larger reads get a buffer of their own) through a lease, one per Fetch. The lease gives its
- * slabs back only once the Fetch response that refers to them has been written to the socket
- * (the kernel has copied it), never earlier: a slab reused while a response still points into
- * it would send another read's bytes. A lease never released (its connection closed mid-write)
- * is not an error: its slabs are left to the GC. At most `freeBytesMax` of free slabs are kept.
+ * `take` lends a view of a slab of a power-of-two size (`slabBytesMin` to `slabBytesMax`;
+ * other sizes get a buffer of their own, not lent). `give` takes a lent view back once nothing
+ * refers to its bytes any more, never earlier: a slab reused while, say, a Fetch response
+ * still points into it would send another read's bytes. A view never given back (its
+ * connection closed mid-write) is not an error: its slab is left to the GC. At most
+ * `freeBytesMax` of free slabs are kept.
  */
-import type { ReadBuffers } from '@cairn/log';
 import { assert } from '@cairn/protocol';
-import { fetchBufferSlabBytesMax, fetchBufferSlabBytesMin } from '../constants.js';
 
-export class FetchBufferPool {
+export interface BufferPoolLimits {
+  slabBytesMin: number;
+  slabBytesMax: number;
+  freeBytesMax: number;
+}
+
+export class BufferPool {
   /** Free slabs by size (a power of two). */
   private readonly free = new Map<number, Buffer[]>();
+  /** Slabs lent out, by their memory: `give` accepts only these. */
+  private readonly lent = new WeakMap<ArrayBufferLike, Buffer>();
   private freeBytes = 0;
 
-  constructor(private readonly freeBytesMax: number) {}
+  constructor(private readonly limits: BufferPoolLimits) {}
 
-  lease(): FetchBufferLease {
-    return new FetchBufferLease(this);
-  }
-
-  /** Bytes of free slabs kept for reuse (for tests and metrics). */
+  /** Bytes of free slabs kept for reuse. */
   get freeByteCount(): number {
     return this.freeBytes;
   }
 
-  /** A slab of at least `length` bytes, or null when `length` is outside the pooled sizes. */
-  take(length: number): Buffer | null {
-    if (length > fetchBufferSlabBytesMax || length < fetchBufferSlabBytesMin) return null;
+  /** A buffer of exactly `length` bytes: a view of a lent slab when the size is pooled. */
+  take(length: number): Buffer {
+    const { slabBytesMin, slabBytesMax } = this.limits;
+    if (length < slabBytesMin || length > slabBytesMax) return Buffer.allocUnsafe(length);
     const slabBytes = 2 ** Math.ceil(Math.log2(length));
-    const slab = this.free.get(slabBytes)?.pop();
-    if (slab === undefined) return Buffer.allocUnsafeSlow(slabBytes);
-    this.freeBytes -= slabBytes;
-    return slab;
+    let slab = this.free.get(slabBytes)?.pop();
+    if (slab === undefined) slab = Buffer.allocUnsafeSlow(slabBytes);
+    else this.freeBytes -= slabBytes;
+    this.lent.set(slab.buffer, slab);
+    return slab.subarray(0, length);
   }
 
-  give(slab: Buffer): void {
-    if (this.freeBytes + slab.length > this.freeBytesMax) return;
+  /** Takes back a view from `take` (others are ignored); its bytes may be reused at once. */
+  give(view: Buffer): void {
+    const slab = this.lent.get(view.buffer);
+    if (slab === undefined) return;
+    this.lent.delete(view.buffer);
+    if (this.freeBytes + slab.length > this.limits.freeBytesMax) return;
     let slabs = this.free.get(slab.length);
     if (slabs === undefined) {
       slabs = [];
@@ -52,27 +62,30 @@ export class FetchBufferPool {
     slabs.push(slab);
     this.freeBytes += slab.length;
   }
+
+  lease(): BufferLease {
+    return new BufferLease(this);
+  }
 }
 
-/** The slabs one Fetch reads into; `release` once nothing refers to them any more. */
-export class FetchBufferLease implements ReadBuffers {
-  private slabs: Buffer[] = [];
+/** Views taken for one use (a Fetch's reads), given back together by `release`. */
+export class BufferLease {
+  private views: Buffer[] = [];
   private released = false;
 
-  constructor(private readonly pool: FetchBufferPool) {}
+  constructor(private readonly pool: BufferPool) {}
 
   allocate(length: number): Buffer {
-    assert(!this.released, 'read into a released fetch buffer lease');
-    const slab = this.pool.take(length);
-    if (slab === null) return Buffer.allocUnsafe(length);
-    this.slabs.push(slab);
-    return slab.subarray(0, length);
+    assert(!this.released, 'read into a released buffer lease');
+    const view = this.pool.take(length);
+    this.views.push(view);
+    return view;
   }
 
   release(): void {
-    assert(!this.released, 'fetch buffer lease released twice');
+    assert(!this.released, 'buffer lease released twice');
     this.released = true;
-    for (const slab of this.slabs) this.pool.give(slab);
-    this.slabs = [];
+    for (const view of this.views) this.pool.give(view);
+    this.views = [];
   }
 }

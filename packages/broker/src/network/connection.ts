@@ -19,6 +19,7 @@
 import type { Socket } from 'node:net';
 import { isAssertionError, produceApi } from '@cairn/protocol';
 import type { InflightBudget } from '../quotas/inflight-budget.js';
+import type { BufferPool } from './buffer-pool.js';
 import { emptyChunk, FrameDecoder } from './frame-decoder.js';
 import type { RequestBufferBudget } from './request-buffer-budget.js';
 
@@ -43,6 +44,11 @@ export interface ConnectionLimits {
   produceBudget?: InflightBudget;
   /** Bytes of frames being assembled, for the whole broker (request-buffer-budget.ts). */
   requestBuffer?: RequestBufferBudget;
+  /**
+   * Lends the buffers frames that span socket chunks are assembled in; a Produce frame is given
+   * back once its request is answered (its appends are written then: nothing refers to it).
+   */
+  framePool?: BufferPool;
 }
 
 export interface ConnectionInfo {
@@ -92,7 +98,7 @@ export class Connection implements ConnectionInfo {
     private readonly events: ConnectionEvents,
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    this.decoder = new FrameDecoder(limits.frameBytesMax, limits.requestBuffer);
+    this.decoder = new FrameDecoder(limits.frameBytesMax, limits.requestBuffer, limits.framePool);
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -188,11 +194,16 @@ export class Connection implements ConnectionInfo {
     this.pending.push(entry);
     this.inflightBytes += frame.length;
     const budget = this.limits.produceBudget;
-    const budgetedBytes = budget !== undefined && isProduce(frame) ? frame.length : 0;
+    const produce = isProduce(frame);
+    const budgetedBytes = budget !== undefined && produce ? frame.length : 0;
     budget?.acquire(budgetedBytes);
     this.dispatch(frame, this).then(
       (response) => {
         budget?.release(budgetedBytes);
+        // The Produce handler answers after every append of the frame has been written (or
+        // refused): the log holds none of its bytes now. Other requests' frames may live on in
+        // what they created (group metadata), so only Produce frames go back.
+        if (produce) this.limits.framePool?.give(frame);
         this.complete(entry, response);
       },
       (error: unknown) => {

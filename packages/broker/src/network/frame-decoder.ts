@@ -8,9 +8,9 @@
  * A size below the smallest request header or above `frameBytesMax` is refused before any
  * of the frame is buffered (Kafka's NetworkReceive), so a hostile length cannot make us
  * allocate. A frame that lies inside one chunk is returned as a view (no copy). One that spans
- * chunks gets a buffer of its size as soon as the size prefix is read, and each chunk is copied
- * into it as it arrives: one copy per byte, made while the chunk is still in cache, and no list
- * of chunks to join.
+ * chunks gets a buffer of its size (from `buffers`: the broker lends pooled ones) as soon as
+ * the size prefix is read, and each chunk is copied into it as it arrives: one copy per byte,
+ * made while the chunk is still in cache, and no list of chunks to join.
  *
  * The memory of frames that span chunks is reserved from `memory` (the broker-wide budget of
  * buffered request bytes) by the frame's declared size, and given back when the frame is
@@ -40,6 +40,17 @@ export const unlimitedFrameMemory: FrameMemory = {
   release: () => undefined,
 };
 
+/** Where frames that span chunks are assembled: `give` takes back one never returned. */
+export interface FrameBuffers {
+  take(length: number): Buffer;
+  give(frame: Buffer): void;
+}
+
+export const newFrameBuffers: FrameBuffers = {
+  take: (length) => Buffer.allocUnsafe(length),
+  give: () => undefined,
+};
+
 /** An empty chunk: `push(emptyChunk)` retries a blocked decoder. */
 export const emptyChunk: Buffer = Buffer.alloc(0);
 
@@ -60,6 +71,7 @@ export class FrameDecoder {
   constructor(
     private readonly frameBytesMax: number,
     private readonly memory: FrameMemory = unlimitedFrameMemory,
+    private readonly buffers: FrameBuffers = newFrameBuffers,
   ) {}
 
   /** Bytes received but not yet returned as frames. */
@@ -109,7 +121,7 @@ export class FrameDecoder {
           this.stash = input.subarray(at);
           return frames;
         }
-        this.frame = Buffer.allocUnsafe(this.frameSize);
+        this.frame = this.buffers.take(this.frameSize);
         this.frameFilled = 0;
       }
       const copied = input.copy(this.frame, this.frameFilled, at);
@@ -126,7 +138,10 @@ export class FrameDecoder {
 
   /** Gives back the memory of a frame being assembled (the connection closed). */
   dispose(): void {
-    if (this.frame !== null) this.memory.release(this.frame.length);
+    if (this.frame !== null) {
+      this.memory.release(this.frame.length);
+      this.buffers.give(this.frame);
+    }
     this.frame = null;
     this.frameFilled = 0;
     this.stash = null;
