@@ -246,7 +246,11 @@ describe('refused batches', () => {
       producerId: -1,
       producerEpoch: -1,
     });
-    expect(refused).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, producerId: -1 });
+    // InitProducerId refuses transactions with the code clients treat as fatal at once.
+    expect(refused).toMatchObject({
+      errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      producerId: -1,
+    });
   });
 });
 
