@@ -6,10 +6,8 @@
  * printed. Stops after -n records, or when interrupted (Ctrl-C).
  */
 import { Cluster } from '../cluster.js';
-import { autoCommitIntervalMsDefault } from '../constants.js';
 import { type AssignedPartition, Consumer } from '../consumer.js';
 import type { ConsumerMessage } from '../consumer-message.js';
-import type { TopicPartitionOffset } from '../offset-committer.js';
 import {
   booleanOption,
   parseInteger,
@@ -23,9 +21,6 @@ import { cliReadClusterOptions } from './cli-clients.js';
 import type { Command, CommandContext } from './cli-command.js';
 import type { CliIo } from './cli-io.js';
 import { toJson } from './cli-output.js';
-
-/** How often a consumer in a group commits what it has printed (auto.commit.interval.ms). */
-const commitIntervalMs = autoCommitIntervalMsDefault;
 
 type Start =
   | { kind: 'latest' }
@@ -131,37 +126,18 @@ async function assignment(
 }
 
 /**
- * Prints messages until the count is reached or the consumer is closed, remembering the last
- * offset printed per partition: the iterator counts the message it yielded last as processed
- * only when asked for the next one, so the group's commit is made from this record instead.
+ * Prints messages until the count is reached or the consumer is closed. Each is marked
+ * processed once printed, so leaving the loop (the count, an interrupt) does not deliver the
+ * last one again: the group's commits (the interval, and close) cover every record printed.
  */
-class Printer {
-  private printed = 0;
-  private readonly lastOffsets = new Map<string, TopicPartitionOffset>();
-
-  constructor(
-    private readonly io: CliIo,
-    private readonly consumer: Consumer,
-    private readonly settings: ConsumeSettings,
-  ) {}
-
-  async printAll(): Promise<void> {
-    const { count, format } = this.settings;
-    for await (const message of this.consumer) {
-      this.io.stdout.write(formatMessage(message, format));
-      const { topic, partition, offset } = message;
-      this.lastOffsets.set(`${topic}:${partition}`, { topic, partition, offset: offset + 1 });
-      this.printed++;
-      if (count !== undefined && this.printed >= count) break;
-    }
-  }
-
-  /** Commits the offsets after the records printed, for a consumer in a group. */
-  async commitPrinted(): Promise<void> {
-    if (this.settings.groupId === undefined || this.lastOffsets.size === 0) return;
-    const offsets = [...this.lastOffsets.values()];
-    this.lastOffsets.clear();
-    await this.consumer.commit(offsets);
+async function printAll(io: CliIo, consumer: Consumer, settings: ConsumeSettings): Promise<void> {
+  const { count, format } = settings;
+  let printed = 0;
+  for await (const message of consumer) {
+    io.stdout.write(formatMessage(message, format));
+    consumer.markProcessed(message);
+    printed++;
+    if (count !== undefined && printed >= count) break;
   }
 }
 
@@ -196,20 +172,13 @@ const consume: Command = {
       clusterOptions: cliReadClusterOptions,
       ...(settings.groupId === undefined ? {} : { groupId: settings.groupId }),
       autoOffsetReset: settings.start.kind === 'earliest' ? 'earliest' : 'latest',
-      // The printer commits what it printed (see Printer); the consumer's own commits would
-      // stop one record short.
-      autoCommit: false,
     });
-    const printer = new Printer(io, consumer, settings);
-    // Interrupted: commit what was printed, then close, which ends the iteration.
+    // Interrupted: close, which commits what was printed (in a group) and ends the iteration.
     let stopping: Promise<void> | null = null;
     const stop = () => {
-      stopping ??= printer.commitPrinted().finally(() => consumer.close());
+      stopping ??= consumer.close();
     };
     io.signal?.addEventListener('abort', stop, { once: true });
-    const committer = setInterval(() => {
-      printer.commitPrinted().catch(() => undefined);
-    }, commitIntervalMs);
     try {
       if (settings.groupId !== undefined) {
         await consumer.subscribe([settings.topic]);
@@ -225,11 +194,9 @@ const consume: Command = {
           );
         }
       }
-      if (io.signal?.aborted !== true) await printer.printAll();
-      if (stopping === null) await printer.commitPrinted();
-      else await stopping;
+      if (io.signal?.aborted !== true) await printAll(io, consumer, settings);
+      await stopping;
     } finally {
-      clearInterval(committer);
       io.signal?.removeEventListener('abort', stop);
       await consumer.close();
     }

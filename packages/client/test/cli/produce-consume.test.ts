@@ -160,6 +160,23 @@ describe('cairn consume', () => {
     expect(second.stdout).toBe('v4\nv5\n');
   });
 
+  it('commits what it printed when interrupted in a group', async () => {
+    const interrupt = new AbortController();
+    const reading = cli(['consume', 'numbers', '-g', 'interrupted', '--from-beginning'], {
+      signal: interrupt.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    interrupt.abort();
+    const first = await reading;
+    expect(first.code).toBe(0);
+    const printed = first.stdout.split('\n').filter((line) => line !== '').length;
+    expect(printed).toBeGreaterThan(0);
+    const next = await cli(['produce', 'numbers', '-p', '0'], { stdin: 'after\n' });
+    expect(next.code).toBe(0);
+    const second = await cli(['consume', 'numbers', '-g', 'interrupted', '-n', '1']);
+    expect(second.stdout).toBe('after\n');
+  });
+
   it('waits for new records from the end, and stops cleanly when interrupted', async () => {
     const interrupt = new AbortController();
     const reading = cli(['consume', 'numbers'], { signal: interrupt.signal });
