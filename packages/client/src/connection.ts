@@ -10,7 +10,10 @@
  *   12      2+n    clientId       string (never compact)
  *   ...            tagged fields  header v2 only (flexible API versions)
  *   ...            body           the API's encodeRequest
- * Responses are cut by response-frame-decoder.ts and matched by correlation id.
+ * Responses are cut by response-frame-decoder.ts and matched by correlation id. A socket the
+ * connection opens itself reads straight into the decoder (net's `onread`: a large response
+ * lands in its own buffer without being copied again); one from a SocketFactory emits 'data'
+ * chunks, which the decoder copies in.
  *
  * A frame goes out as parts in one writev (cork/uncork): the writer's own bytes, copied since
  * the writer is reused, and the buffers it took by reference (a Produce request's large
@@ -57,6 +60,8 @@ import {
   requestWriterInitialBytes,
   requestWriterRetainBytes,
   responseBytesMax,
+  responseOwnBufferBytesMin,
+  responseStagingBytes,
 } from './constants.js';
 import {
   ClosedError,
@@ -136,7 +141,8 @@ export class Connection {
   private readonly requestTimeoutMs: number;
   private readonly maxInflightRequests: number;
   private readonly onClose: ConnectionOptions['onClose'];
-  private readonly decoder = new ResponseFrameDecoder(responseBytesMax);
+  private readonly decoder: ResponseFrameDecoder;
+  private readonly onFrameBound = (frame: Buffer) => this.onFrame(frame);
   private writer = new Writer(requestWriterInitialBytes);
   private nextCorrelationId = 0;
   /** Written and waiting for an answer (or, without one, for the write), oldest first. */
@@ -148,11 +154,17 @@ export class Connection {
   private closeError: Error | undefined;
   private drained: (() => void) | undefined;
 
-  private constructor(options: ConnectionOptions, socket: net.Socket) {
+  private constructor(
+    options: ConnectionOptions,
+    socket: net.Socket,
+    decoder: ResponseFrameDecoder,
+    readsIntoDecoder: boolean,
+  ) {
     this.host = options.host;
     this.port = options.port;
     this.nodeId = options.nodeId;
     this.socket = socket;
+    this.decoder = decoder;
     this.clientId = options.clientId ?? clientIdDefault;
     this.requestTimeoutMs = options.requestTimeoutMs ?? requestTimeoutMsDefault;
     this.maxInflightRequests = options.maxInflightRequests ?? inflightRequestsPerConnectionDefault;
@@ -168,7 +180,7 @@ export class Connection {
     }
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!readsIntoDecoder) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.fail(this.connectionError('failed', error)));
     socket.on('close', () => this.fail(this.connectionError('closed by the peer')));
   }
@@ -179,10 +191,27 @@ export class Connection {
    * from ApiVersions.
    */
   static async connect(options: ConnectionOptions): Promise<Connection> {
+    const decoder = new ResponseFrameDecoder(
+      responseBytesMax,
+      responseStagingBytes,
+      responseOwnBufferBytesMin,
+    );
+    // net asks for the first read target while connecting, before the connection exists.
+    let connection: Connection | undefined;
     const socket = options.socketFactory
       ? options.socketFactory({ host: options.host, port: options.port })
-      : net.connect({ host: options.host, port: options.port });
-    const connection = new Connection(options, socket);
+      : net.connect({
+          host: options.host,
+          port: options.port,
+          onread: {
+            buffer: () => decoder.receiveTarget(),
+            callback: (byteCount: number) => {
+              connection?.onReceived(byteCount);
+              return true;
+            },
+          },
+        });
+    connection = new Connection(options, socket, decoder, options.socketFactory === undefined);
     const timeoutMs = options.connectTimeoutMs ?? connectTimeoutMsDefault;
     const timer = setTimeout(() => {
       connection.destroy(
@@ -401,7 +430,16 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     try {
-      this.decoder.push(chunk, (frame) => this.onFrame(frame));
+      this.decoder.push(chunk, this.onFrameBound);
+    } catch (error) {
+      this.fail(this.connectionError('sent a malformed response', error));
+    }
+  }
+
+  /** `byteCount` bytes were read into the decoder's receive target (net's onread). */
+  private onReceived(byteCount: number): void {
+    try {
+      this.decoder.received(byteCount, this.onFrameBound);
     } catch (error) {
       this.fail(this.connectionError('sent a malformed response', error));
     }

@@ -26,6 +26,17 @@ export const pendingRequestsPerConnectionMax = 10_000;
 /** Largest response frame accepted (the broker's socket.request.max.bytes is 100 MiB). */
 export const responseBytesMax = 128 * 1024 * 1024;
 
+/**
+ * Socket reads land in a reused staging buffer of this size per connection; a response that
+ * arrived whole in it is copied out (small responses: acks, metadata).
+ */
+export const responseStagingBytes = 16 * 1024;
+/**
+ * A response larger than this gets a buffer of its own as soon as its size prefix is read, and
+ * the rest of it is read straight into that buffer (large fetch responses are not copied).
+ */
+export const responseOwnBufferBytesMin = 4 * 1024;
+
 /** A writer per connection starts at this size and keeps the largest request it has held. */
 export const requestWriterInitialBytes = 64 * 1024;
 /** ... unless that request was larger than this: then the writer starts over. */
@@ -156,3 +167,7 @@ assert(batchBytesDefault <= maxRequestBytesDefault, 'a full batch must fit a req
 assert(batchInitialBytesMin <= batchBytesDefault, 'a first allocation is at most a batch');
 assert(maxRequestBytesDefault <= bufferBytesDefault, 'one request must fit the buffer');
 assert(maxRequestBytesDefault < responseBytesMax, 'limits are consistent');
+assert(
+  responseOwnBufferBytesMin + 4 <= responseStagingBytes,
+  'a response left in the staging buffer (size prefix included) must fit it',
+);

@@ -1,9 +1,10 @@
 /**
  * One record as the consumer hands it to the application. Decoding is lazy: the decoder reads
- * a record's offset, timestamp and where its key and value lie; the key and value become
- * Buffer views (no copy) on first access, and the headers are parsed only if asked for. A
- * message therefore keeps the fetch response it came from alive until it is dropped: copy the
- * bytes you keep for long.
+ * a record's offset, timestamp and where its key and value lie (positions in the ArrayBuffer
+ * of the fetch response, or of the inflated batch); the key and value become Buffer views (no
+ * copy) on first access, and the headers are parsed only if asked for. A message therefore
+ * keeps the fetch response it came from alive until it is dropped: copy the bytes you keep for
+ * long. The response's buffer is the message's alone: it is never reused for later reads.
  *
  * Header layout inside the record (the body past the value, up to the record's end):
  *   headerCount   varint
@@ -16,6 +17,7 @@ import {
   Reader,
   type RecordHeader,
 } from '@cairn/protocol';
+import { bufferView } from './buffer-view.js';
 
 const NULL_LENGTH = -1;
 const noHeaders: readonly RecordHeader[] = Object.freeze([]);
@@ -31,7 +33,8 @@ export class ConsumerMessage {
     readonly offset: number,
     /** CreateTime of the record, or the batch's LogAppendTime for such topics (ms). */
     readonly timestamp: number,
-    private readonly bytes: Buffer,
+    /** Holds the record; the positions below are byte offsets into it. */
+    private readonly bytes: ArrayBufferLike,
     private readonly keyStart: number,
     /** -1 for a null key. */
     private readonly keyLength: number,
@@ -47,7 +50,7 @@ export class ConsumerMessage {
       this.keyView =
         this.keyLength === NULL_LENGTH
           ? null
-          : this.bytes.subarray(this.keyStart, this.keyStart + this.keyLength);
+          : bufferView(this.bytes, this.keyStart, this.keyLength);
     }
     return this.keyView;
   }
@@ -57,7 +60,7 @@ export class ConsumerMessage {
       this.valueView =
         this.valueLength === NULL_LENGTH
           ? null
-          : this.bytes.subarray(this.valueStart, this.valueStart + this.valueLength);
+          : bufferView(this.bytes, this.valueStart, this.valueLength);
     }
     return this.valueView;
   }
@@ -69,12 +72,11 @@ export class ConsumerMessage {
   }
 
   private readHeaders(): RecordHeader[] {
+    const bytes = bufferView(this.bytes, this.headersStart, this.recordEnd - this.headersStart);
     // An empty header list is one zero byte: the common case costs no reader.
-    if (this.recordEnd - this.headersStart === 1 && this.bytes[this.headersStart] === 0) {
-      return noHeaders as RecordHeader[];
-    }
+    if (bytes.length === 1 && bytes[0] === 0) return noHeaders as RecordHeader[];
     try {
-      const reader = new Reader(this.bytes, this.headersStart, this.recordEnd);
+      const reader = new Reader(bytes);
       const count = reader.readVarInt();
       if (count < 0 || count > reader.remaining) throw kafkaError('CORRUPT_MESSAGE');
       const headers = new Array<RecordHeader>(count);

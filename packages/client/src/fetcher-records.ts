@@ -135,6 +135,10 @@ function decodeBatch(
 /** The read position of the varint readers below; decoding is synchronous, so one suffices. */
 let cursor = 0;
 
+/**
+ * The records of one batch, in bytes[start, end). Messages hold positions in the ArrayBuffer
+ * under `bytes`, so that a key or value view is made from them directly (buffer-view.ts).
+ */
 function decodeRecords(
   context: BatchContext,
   bytes: Buffer,
@@ -143,6 +147,8 @@ function decodeRecords(
   recordCount: number,
   messages: ConsumerMessage[],
 ): void {
+  const arrayBuffer = bytes.buffer;
+  const base = bytes.byteOffset;
   cursor = start;
   for (let index = 0; index < recordCount; index++) {
     const bodyBytes = readVarInt(bytes, end);
@@ -165,20 +171,18 @@ function decodeRecords(
     if (cursor >= recordEnd) throw corrupt(context, index, 'header count');
     const timestamp =
       context.logAppendTime === -1 ? context.baseTimestamp + timestampDelta : context.logAppendTime;
-    messages.push(
-      new ConsumerMessage(
-        context.topic,
-        context.partition,
-        offset,
-        timestamp,
-        bytes,
-        keyStart,
-        keyLength,
-        valueStart,
-        valueLength,
-        cursor,
-        recordEnd,
-      ),
+    messages[messages.length] = new ConsumerMessage(
+      context.topic,
+      context.partition,
+      offset,
+      timestamp,
+      arrayBuffer,
+      base + keyStart,
+      keyLength,
+      base + valueStart,
+      valueLength,
+      base + cursor,
+      base + recordEnd,
     );
     cursor = recordEnd;
   }
