@@ -59,6 +59,25 @@ export async function lookupOffsets(
   return offsets as number[];
 }
 
+/**
+ * The first offset of the partition with a timestamp at or after `timestamp` (ms), or the log
+ * end offset when there is none (seek to a time).
+ */
+export async function lookupTimestampOffset(
+  cluster: Cluster,
+  topic: string,
+  partition: number,
+  timestamp: number,
+): Promise<number> {
+  let [offset] = await lookupOffsets(cluster, [{ topic, partition, timestamp }]);
+  if (offset === undefined || offset < 0) {
+    [offset] = await lookupOffsets(cluster, [
+      { topic, partition, timestamp: latestOffsetTimestamp },
+    ]);
+  }
+  return offset ?? 0;
+}
+
 /** Asks one leader; fills `offsets` for the partitions answered, then throws the first error. */
 async function lookupAtLeader(
   cluster: Cluster,

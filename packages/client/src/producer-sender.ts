@@ -19,20 +19,18 @@
  * leader may have moved; anything else, or retries spent, or deliveryTimeoutMs passed, fails
  * it. A failed batch that had sequence numbers leaves a gap the broker would refuse, so the
  * producer takes a new producer id once nothing is in flight and renumbers what is left.
+ *
+ * The parts, each in its own file:
+ *   record-accumulator.ts  per-partition queues of open, ready and in-flight batches
+ *   producer-batch.ts      one batch: records appended, then header, compression and CRC
+ *   producer-identity.ts   producer id and epoch (InitProducerId), renumbering after a gap
+ *   producer-leaders.ts    metadata refreshes and connections to leaders, with backoff
+ *   produce-request.ts     batches -> Produce request; each batch's answer in the response
  */
-import {
-  type CompressionCode,
-  ErrorCode,
-  initProducerIdApi,
-  type ProduceRequestPartition,
-  type ProduceRequestTopic,
-  type ProduceResponse,
-  type ProduceResponsePartition,
-  produceApi,
-} from '@cairn/protocol';
+import { type CompressionCode, ErrorCode, type ProduceResponse, produceApi } from '@cairn/protocol';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
-import { idempotentInflightPerPartitionMax, sequenceMax } from './constants.js';
+import { idempotentInflightPerPartitionMax } from './constants.js';
 import {
   ConnectionError,
   callsForMetadataRefresh,
@@ -41,9 +39,14 @@ import {
   KafkaClientError,
   TimeoutError,
 } from './errors.js';
+import { AnswerCursor, produceTopicData } from './produce-request.js';
 import type { ProducerBatch } from './producer-batch.js';
+import { incrementSequence, ProducerIdentity } from './producer-identity.js';
+import { ProducerLeaders } from './producer-leaders.js';
 import type { PartitionQueue, RecordAccumulator } from './record-accumulator.js';
-import { backoffMs, type RetryOptions, retry } from './retry.js';
+import { backoffMs, type RetryOptions } from './retry.js';
+
+export { incrementSequence } from './producer-identity.js';
 
 export interface SenderOptions {
   acks: -1 | 0 | 1;
@@ -59,26 +62,15 @@ export interface SenderOptions {
   onBatchClosed: (topic: string, partition: number) => void;
 }
 
-type ProducerIdState = 'none' | 'fetching' | 'ready' | 'reset-needed';
-
 export class ProducerSender {
-  producerId = -1;
-  producerEpoch = -1;
   /** Flushes in progress: while any, open batches are sent without waiting for lingerMs. */
   flushing = 0;
-  private producerIdState: ProducerIdState;
-  /** A failure no send can get past (InitProducerId refused): every batch fails with it. */
-  private fatal: Error | undefined;
+  private readonly identity: ProducerIdentity;
   private inflightRequests = 0;
   private drainQueued = false;
   private drainTimer: NodeJS.Timeout | undefined;
   private drainTimerAtMs = Number.POSITIVE_INFINITY;
-  private readonly connecting = new Set<number>();
-  private readonly nodeBackoffUntilMs = new Map<number, number>();
-  private readonly topicsToRefresh = new Set<string>();
-  private refreshing = false;
-  /** Refreshes are spaced by the retry backoff, so a leaderless partition cannot spin. */
-  private refreshNotBeforeMs = 0;
+  private readonly leaders: ProducerLeaders;
   private stopped = false;
 
   constructor(
@@ -86,12 +78,38 @@ export class ProducerSender {
     private readonly accumulator: RecordAccumulator,
     private readonly options: SenderOptions,
   ) {
-    this.producerIdState = options.idempotent ? 'none' : 'ready';
+    this.identity = new ProducerIdentity(options.idempotent, {
+      cluster,
+      accumulator,
+      transactionTimeoutMs: options.transactionTimeoutMs,
+      retry: options.retry,
+      isStopped: () => this.stopped,
+      inflightRequests: () => this.inflightRequests,
+      scheduleDrain: () => this.scheduleDrain(),
+      scheduleDrainAt: (atMs) => this.scheduleDrainAt(atMs),
+      abort: (error) => this.abort(error),
+    });
+    this.leaders = new ProducerLeaders({
+      cluster,
+      accumulator,
+      backoffMs: options.retry.initialBackoffMs,
+      isStopped: () => this.stopped,
+      scheduleDrain: () => this.scheduleDrain(),
+      scheduleDrainAt: (atMs) => this.scheduleDrainAt(atMs),
+    });
+  }
+
+  get producerId(): number {
+    return this.identity.producerId;
+  }
+
+  get producerEpoch(): number {
+    return this.identity.producerEpoch;
   }
 
   /** The error every send fails with, once the producer cannot go on. */
   get fatalError(): Error | undefined {
-    return this.fatal;
+    return this.identity.fatalError;
   }
 
   /** Runs a drain pass on the next turn of the event loop (once, however often called). */
@@ -150,13 +168,14 @@ export class ProducerSender {
   /** One pass: see the file comment. */
   drain(): void {
     if (this.stopped) return;
-    if (this.fatal !== undefined) {
-      this.abort(this.fatal);
+    const fatal = this.identity.fatalError;
+    if (fatal !== undefined) {
+      this.abort(fatal);
       return;
     }
-    if (!this.ensureProducerId()) return;
+    if (!this.identity.ensure()) return;
     const now = Date.now();
-    if (this.cluster.isMetadataStale()) this.refreshActiveTopics();
+    if (this.cluster.isMetadataStale()) this.leaders.refreshActiveTopics();
     const byLeader = new Map<number, PartitionQueue[]>();
     let wakeAtMs = Number.POSITIVE_INFINITY;
     for (const queue of this.accumulator.active) {
@@ -175,7 +194,7 @@ export class ProducerSender {
         this.requestRefresh(queue.topic);
         continue;
       }
-      const backoffUntilMs = this.nodeBackoffUntilMs.get(leader) ?? 0;
+      const backoffUntilMs = this.leaders.backoffUntilMs(leader);
       if (backoffUntilMs > now) {
         wakeAtMs = Math.min(wakeAtMs, backoffUntilMs);
         continue;
@@ -213,7 +232,7 @@ export class ProducerSender {
   private sendTo(leader: number, queues: PartitionQueue[], now: number): void {
     const connection = this.cluster.openConnection(leader);
     if (connection === undefined || !connection.isOpen) {
-      this.connect(leader);
+      this.leaders.connect(leader);
       return;
     }
     while (
@@ -275,23 +294,12 @@ export class ProducerSender {
       baseSequence = queue.nextSequence;
       queue.nextSequence = incrementSequence(baseSequence, batch.recordCount);
     }
-    batch.finish(this.options.compression, this.producerId, this.producerEpoch, baseSequence);
+    const { producerId, producerEpoch } = this.identity;
+    batch.finish(this.options.compression, producerId, producerEpoch, baseSequence);
   }
 
   private send(connection: Connection, batches: ProducerBatch[]): void {
-    const topicData: ProduceRequestTopic[] = [];
-    let current: ProduceRequestTopic | undefined;
-    for (const batch of batches) {
-      if (current?.name !== batch.topic) {
-        current = topicData.find((topic) => topic.name === batch.topic);
-        if (current === undefined) {
-          current = { name: batch.topic, partitionData: [] };
-          topicData.push(current);
-        }
-      }
-      const partition: ProduceRequestPartition = { index: batch.partition, records: batch.bytes! };
-      current.partitionData.push(partition);
-    }
+    const topicData = produceTopicData(batches);
     const expectResponse = this.options.acks !== 0;
     this.inflightRequests++;
     let version: number;
@@ -416,7 +424,7 @@ export class ProducerSender {
     return (
       this.options.idempotent &&
       code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER &&
-      (queue.hasEarlierUnacknowledged(batch) || this.producerIdState === 'reset-needed')
+      (queue.hasEarlierUnacknowledged(batch) || this.identity.resetNeeded)
     );
   }
 
@@ -424,7 +432,7 @@ export class ProducerSender {
     queue.removeInflight(batch);
     if (batch.done) return;
     // Its sequence numbers will never reach the broker: later batches would be out of order.
-    if (this.options.idempotent && batch.baseSequence >= 0) this.producerIdState = 'reset-needed';
+    if (this.options.idempotent && batch.baseSequence >= 0) this.identity.sequenceGap();
     batch.fail(error);
     this.accumulator.releaseBytes(batch.accountedBytes);
     batch.accountedBytes = 0;
@@ -450,158 +458,8 @@ export class ProducerSender {
     });
   }
 
-  /** True when sending may go on; otherwise a producer id is being (re)fetched. */
-  private ensureProducerId(): boolean {
-    switch (this.producerIdState) {
-      case 'ready':
-        return true;
-      case 'fetching':
-        return false;
-      case 'reset-needed':
-        // Renumbering is only safe once nothing numbered under the old id is in flight.
-        if (this.inflightRequests > 0) return false;
-        void this.fetchProducerId(true);
-        return false;
-      case 'none':
-        void this.fetchProducerId(false);
-        return false;
-    }
-  }
-
-  private async fetchProducerId(renumber: boolean): Promise<void> {
-    this.producerIdState = 'fetching';
-    try {
-      const response = await retry(async () => {
-        const answer = await this.cluster.request('any', initProducerIdApi, {
-          transactionalId: null,
-          transactionTimeoutMs: this.options.transactionTimeoutMs,
-          producerId: -1,
-          producerEpoch: -1,
-        });
-        if (answer.errorCode !== ErrorCode.NONE) throw errorFromCode(answer.errorCode);
-        return answer;
-      }, this.options.retry);
-      this.producerId = response.producerId;
-      this.producerEpoch = response.producerEpoch;
-      if (renumber) this.renumber();
-      this.producerIdState = 'ready';
-      this.scheduleDrain();
-    } catch (error) {
-      if (this.stopped) return;
-      if (isRetriable(error)) {
-        this.producerIdState = renumber ? 'reset-needed' : 'none';
-        this.scheduleDrainAt(Date.now() + this.options.retry.maxBackoffMs);
-        return;
-      }
-      this.fatal = error instanceof Error ? error : new Error(String(error));
-      this.abort(this.fatal);
-    }
-  }
-
-  /** Under a new producer id every partition starts again at sequence 0. */
-  private renumber(): void {
-    for (const queue of this.accumulator.queues()) {
-      queue.nextSequence = 0;
-      queue.recovering = false;
-      for (const batch of queue.ready) {
-        if (batch.bytes === undefined) continue;
-        const baseSequence = queue.nextSequence;
-        queue.nextSequence = incrementSequence(baseSequence, batch.recordCount);
-        batch.resequence(this.producerId, this.producerEpoch, baseSequence);
-      }
-    }
-  }
-
-  private connect(leader: number): void {
-    if (this.connecting.has(leader)) return;
-    this.connecting.add(leader);
-    this.cluster.connectionTo(leader).then(
-      () => {
-        this.connecting.delete(leader);
-        this.nodeBackoffUntilMs.delete(leader);
-        this.scheduleDrain();
-      },
-      () => {
-        this.connecting.delete(leader);
-        const untilMs = Date.now() + this.options.retry.initialBackoffMs;
-        this.nodeBackoffUntilMs.set(leader, untilMs);
-        this.cluster.invalidateMetadata();
-        this.scheduleDrainAt(untilMs);
-      },
-    );
-  }
-
   /** Refreshes metadata for `topic` in the background (one refresh at a time, spaced). */
   requestRefresh(topic: string): void {
-    this.topicsToRefresh.add(topic);
-    if (this.refreshing || this.stopped) return;
-    const now = Date.now();
-    if (now < this.refreshNotBeforeMs) {
-      this.scheduleDrainAt(this.refreshNotBeforeMs);
-      return;
-    }
-    this.refreshNotBeforeMs = now + this.options.retry.initialBackoffMs;
-    this.refreshing = true;
-    const topics = [...this.topicsToRefresh];
-    this.topicsToRefresh.clear();
-    this.cluster.refreshMetadata(topics).then(
-      () => {
-        this.refreshing = false;
-        if (this.topicsToRefresh.size > 0) this.requestRefresh([...this.topicsToRefresh][0]!);
-        this.scheduleDrain();
-      },
-      () => {
-        this.refreshing = false;
-        for (const name of topics) this.topicsToRefresh.add(name);
-        this.scheduleDrainAt(Date.now() + this.options.retry.initialBackoffMs);
-      },
-    );
+    this.leaders.requestRefresh(topic);
   }
-
-  private refreshActiveTopics(): void {
-    for (const queue of this.accumulator.active) this.topicsToRefresh.add(queue.topic);
-    const first = this.topicsToRefresh.values().next();
-    if (!first.done) this.requestRefresh(first.value);
-  }
-}
-
-/**
- * Finds each batch's answer in a Produce response. Kafka answers the partitions in the order
- * they were asked, so a search starts just after the previous answer found (wrapping around):
- * one step per batch in that order, instead of a scan per batch (quadratic in the partitions
- * of a request); any order is still found.
- */
-class AnswerCursor {
-  private topicIndex = 0;
-  private partitionIndex = 0;
-
-  constructor(private readonly response: ProduceResponse) {}
-
-  find(topic: string, partition: number): ProduceResponsePartition | undefined {
-    const topics = this.response.responses;
-    const topicCount = topics.length;
-    for (let topicStep = 0; topicStep < topicCount; topicStep++) {
-      const topicIndex = (this.topicIndex + topicStep) % topicCount;
-      const topicResponse = topics[topicIndex]!;
-      if (topicResponse.name !== topic) continue;
-      const answers = topicResponse.partitionResponses;
-      const answerCount = answers.length;
-      const first = topicStep === 0 ? this.partitionIndex : 0;
-      for (let step = 0; step < answerCount; step++) {
-        const answerIndex = (first + step) % answerCount;
-        const answer = answers[answerIndex]!;
-        if (answer.index !== partition) continue;
-        this.topicIndex = topicIndex;
-        this.partitionIndex = answerIndex + 1;
-        return answer;
-      }
-    }
-    return undefined;
-  }
-}
-
-/** Kafka's DefaultRecordBatch.incrementSequence: wraps from 2^31 - 1 to 0. */
-export function incrementSequence(sequence: number, increment: number): number {
-  if (sequence > sequenceMax - increment) return increment - (sequenceMax - sequence) - 1;
-  return sequence + increment;
 }
