@@ -93,17 +93,18 @@ export function createDispatcher(
     const response = await handleSafely(handler, request, context, logger);
     const seconds = (performance.now() - startedAt) / 1000;
     probe.recordRequest(api.name, responseErrorCode(response), seconds);
-    const onWritten = () => {
-      for (const callback of whenWritten) callback();
-    };
     if (response === null) {
-      onWritten();
+      runAll(whenWritten);
       return null;
     }
     const bytes = encodeResponse(api, header, flexible, response);
     if (whenWritten.length === 0) return bytes;
-    return { parts: responseParts(bytes), onWritten };
+    return { parts: responseParts(bytes), onWritten: () => runAll(whenWritten) };
   };
+}
+
+function runAll(callbacks: readonly (() => void)[]): void {
+  for (const callback of callbacks) callback();
 }
 
 async function handleSafely(
